@@ -79,6 +79,10 @@ export interface VtdIommu {
     postedSupported: boolean;
     /** Programmed entries by index. An absent index reads as all-zero (not present). */
     irtes: Map<number, IrteSlot>;
+    /** IRTA[63:12]: the table's guest-physical base. Optional; with `haw` it lets the engine raise fault 0x23. */
+    irtaAddress?: bigint;
+    /** Host address width in bits (CAP.MGAW + 1): an IRTE at or above 2^haw cannot be read (fault 0x23). */
+    haw?: number;
 }
 
 export interface IrteSlot {

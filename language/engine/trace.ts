@@ -100,6 +100,8 @@ export interface PendingOutcome {
     /** Where the pending bit sits: 'PBA qword 0 bit 1', 'MSI Pending bit 3'. */
     where: string;
     element: ElementRef;
+    /** Where the message goes once unmasked (absent for a disabled capability or an unprogrammed entry). */
+    whenUnmasked?: Exclude<Outcome, PendingOutcome>;
 }
 
 export interface FaultOutcome {
@@ -114,6 +116,10 @@ export interface FaultOutcome {
     fpd?: 0 | 1 | null;
     element: ElementRef;
     message: string;
+    /** A short parenthetical for one-line summaries ('IRTE 7 not present'). */
+    detail?: string;
+    /** The IRTE the fault concerns, when the request got as far as reading one (0x22, 0x24, 0x26). */
+    irte?: { iommu: ElementId; index: number; element?: ElementId };
 }
 
 export type Outcome = DeliveredOutcome | PostedOutcome | PendingOutcome | FaultOutcome;

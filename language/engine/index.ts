@@ -1,0 +1,146 @@
+/**
+ * The routing engine's public API. Pure TypeScript: no parser, editor or Node types, so a script of one's
+ * own can `import { route } from '.../language/engine/index.js'`.
+ */
+export type * from './model.js';
+export type * from './trace.js';
+
+// Whole machines
+export { route, listSources, sourceName, irteUsedBy, type RouteOptions } from './route.js';
+export { checkMachine, type CheckOptions } from './check.js';
+export { summarizeOutcome, summarizeDevice, compressIndices } from './summary.js';
+export { DIAGNOSTIC_CODES, type DiagnosticCode, type DiagnosticCodeInfo } from './diagnostics.js';
+
+// Hover decodes
+export { decodeMsiAddress, decodeMsiData, decodeIrte, decodeBdf, describeIommu, type DecodeContext } from './decode.js';
+
+// Bits
+export { hex, hexPad, hex64, hexGrouped, parseHexBig, toBig, leBytes, byteSwap32, byteSwap64, bigintReplacer } from './bits.js';
+export { indexMachine, invalidateMachineIndex, type MachineIndex } from './machine-index.js';
+
+// x86
+export {
+    decodeCompatMsi,
+    swizzleExtDestId,
+    isInterruptAddress,
+    compatAddressFields,
+    compatDataFields,
+    type CompatMsi,
+    type CompatOptions,
+    type CompatResult,
+    type CompatErrorCode,
+} from './x86/msi-compat.js';
+export {
+    DELIVERY_MODE_NAMES,
+    deliveryModeName,
+    deliveryModeLabel,
+    deliveryModeMeaning,
+    parseDeliveryMode,
+    isReservedDeliveryMode,
+    isIllegalVector,
+} from './x86/delivery-mode.js';
+export {
+    deliverToApics,
+    matchDestination,
+    x2apicLdr,
+    defaultXapicLogicalId,
+    vectorHashingPick,
+    type ApicTarget,
+    type ApicMessage,
+    type DeliveryResult,
+} from './x86/apic-delivery.js';
+export { swappedAddressCandidate, swappedDataCandidate } from './x86/byte-swap.js';
+
+// VT-d
+export {
+    encodeIrte,
+    irteFieldsOf,
+    irteDecodedFields,
+    irteWords,
+    irteHalves,
+    irtePda,
+    irteReservedMask,
+    irteReservedViolations,
+    parseSq,
+    parseSvt,
+    ridOf,
+    formatRid,
+    SVT_NAMES,
+    SQ_MASKS,
+    SQ_MEANINGS,
+    type IrteFields,
+    type IrteSpec,
+    type IrteWords,
+    type SvtName,
+} from './vtd/irte.js';
+export {
+    vtdRemap,
+    prepareVtdUnit,
+    remappableHandle,
+    VTD_FAULTS,
+    WARN_IOAPIC_TRIGGER,
+    WARN_IOAPIC_VECTOR,
+    type VtdUnitConfig,
+    type PreparedVtdUnit,
+    type RemapRequest,
+    type RemapOutput,
+    type RemapCause,
+    type IrteReader,
+} from './vtd/remap.js';
+export { decodeRemappableRequest, remappableAddressFields, remappableDataFields } from './vtd/remappable-msi.js';
+export {
+    checkSourceId,
+    requesterIdOf,
+    expectedIrteSource,
+    formatBdf,
+    parseBdf,
+    NO_SID,
+    type RequesterIdInfo,
+    type ExpectedSource,
+    type SidCheck,
+} from './vtd/source-id.js';
+export { vtdRuntime, slotWords } from './vtd/unit.js';
+
+// PCI
+export {
+    msiVectorRule,
+    msiVectorCount,
+    msiVectorData,
+    msiBaseDataUnaligned,
+    msiLog2OfCount,
+    msiPendingWhere,
+    msiMessageControlFields,
+    type MsiVectorError,
+    type MsiVectorResult,
+} from './pci/msi.js';
+export {
+    msixEntryLocation,
+    msixWriteRule,
+    msixFireRule,
+    pbaWhere,
+    msixMessageControlFields,
+    msixEntryFields,
+    isMessageField,
+    MSIX_MAX_ENTRIES,
+    type MsixEntryError,
+    type MsixFireReason,
+} from './pci/msix.js';
+
+// Other architectures (decoders; no machine model yet)
+export { spaprLegacyDecode, spaprCurrentDecode, type SpaprResult, type SpaprError } from './spapr/phb-msi.js';
+export { itsTranslate, type ItsState, type ItsResult, type ItsError } from './arm/its.js';
+export { imsicDecode, type ImsicFile, type ImsicResult } from './riscv/imsic.js';
+
+// Conformance
+export {
+    runCase,
+    runCases,
+    validateCasesFile,
+    expectedFor,
+    jsonEqual,
+    ConformanceSchemaError,
+    CONFORMANCE_ARCHES,
+    type ConformanceCase,
+    type CasesFile,
+    type CaseResult,
+} from './conformance/run-case.js';

@@ -1,0 +1,623 @@
+/**
+ * route(): the whole path of one interrupt source of an x86 machine, as a RouteTrace.
+ *
+ *   device write (stored message of MSI vector k / MSI-X entry k / IMS slot k; masks, enable)
+ *   → host bridge (0xFEE interrupt window, ROUTING.md §1.1)
+ *   → VT-d interrupt remapping when the device's bus is behind an IOMMU with remapping on (§2.6), with the
+ *     requester id derived from the BDF and the bridges above (§2.5)
+ *   → local APIC delivery with KVM's matching rules (§1.3–1.5); a remapped message reaches the APICs as
+ *     QEMU composes it, dest[31:8] in address_hi (§2.6 step 11)
+ *   → CPU(s).
+ *
+ * Every stage names the model element it used; every finding names the element and property that caused
+ * it. The rules live in the per-architecture modules; this file only sequences them and explains.
+ * Stage `decodes` are computed on first read, from the machine as it is then: a caller that mutates the
+ * machine between route() and reading them sees the new IRTE contents in the decode.
+ */
+import { hex, hexGrouped, hexPad, hi32, lo32 } from './bits.js';
+import { decodeBdf, decodeIrte, decodeMsiAddress, decodeMsiData, describeIommu } from './decode.js';
+import { makeFinding, vtdFaultCode, type DiagnosticCode } from './diagnostics.js';
+import { indexMachine, type MachineIndex } from './machine-index.js';
+import type { Cpu, Device, ElementId, IrteSlot, Machine, MessageEntry, Profile, SourceRef, VtdIommu } from './model.js';
+import { msiPendingWhere, msiVectorCount, msiVectorData } from './pci/msi.js';
+import { pbaWhere } from './pci/msix.js';
+import type {
+    DeliveredOutcome,
+    ElementRef,
+    FaultOutcome,
+    Finding,
+    Outcome,
+    PendingOutcome,
+    PostedOutcome,
+    RouteTrace,
+    Stage,
+    StageKind,
+    ValueDecode,
+} from './trace.js';
+import { deliverToApics, vectorHashingPick } from './x86/apic-delivery.js';
+import { swappedAddressCandidate, swappedDataCandidate } from './x86/byte-swap.js';
+import { deliveryModeLabel, deliveryModeName, isIllegalVector, isReservedDeliveryMode } from './x86/delivery-mode.js';
+import { compatAddressFields, compatDataFields, decodeCompatMsi, isInterruptAddress, type CompatMsi } from './x86/msi-compat.js';
+import { formatRid, irtePda, irteReservedViolations, irteXapicDestOverflow, SVT_NAMES } from './vtd/irte.js';
+import { vtdRemap, VTD_FAULTS, type RemapOutput } from './vtd/remap.js';
+import { checkSourceId, expectedIrteSource, formatBdf, requesterIdOf, type RequesterIdInfo } from './vtd/source-id.js';
+import { vtdRuntime } from './vtd/unit.js';
+
+export interface RouteOptions {
+    profile: Profile;
+}
+
+/**
+ * A stage whose `decodes` are built on first read: route() stays cheap, hover and the debugger pay on
+ * demand. `decodes` is an accessor on the prototype (an own accessor per object costs more than the rest of
+ * the route); toJSON() includes it, so JSON.stringify(trace, bigintReplacer) shows every decode.
+ */
+class LazyStage implements Stage {
+    element?: ElementRef;
+    #decodes: ValueDecode[] | undefined;
+    #make: (() => ValueDecode[]) | undefined;
+
+    constructor(
+        public kind: StageKind,
+        public title: string,
+        public summary: string,
+        element: ElementRef | undefined,
+        make: () => ValueDecode[],
+    ) {
+        if (element) this.element = element;
+        this.#make = make;
+    }
+
+    get decodes(): ValueDecode[] {
+        if (this.#decodes === undefined) {
+            this.#decodes = this.#make ? this.#make() : [];
+            this.#make = undefined;
+        }
+        return this.#decodes;
+    }
+
+    set decodes(v: ValueDecode[]) {
+        this.#decodes = v;
+        this.#make = undefined;
+    }
+
+    toJSON(): Stage {
+        const out: Stage = { kind: this.kind, title: this.title, decodes: this.decodes, summary: this.summary };
+        if (this.element) out.element = this.element;
+        return out;
+    }
+}
+
+function makeStage(kind: StageKind, title: string, summary: string, element: ElementRef | undefined, decodes: () => ValueDecode[]): Stage {
+    return new LazyStage(kind, title, summary, element, decodes);
+}
+
+/** index → position in the entries array, per array; verified on every lookup so edits in place are seen. */
+const entryPositions = new WeakMap<readonly MessageEntry[], Map<number, number>>();
+
+function entryAt(entries: readonly MessageEntry[], index: number): MessageEntry | undefined {
+    let pos = entryPositions.get(entries);
+    let e = pos?.has(index) ? entries[pos.get(index)!] : undefined;
+    if (e?.index === index) return e;
+    pos = new Map(entries.map((x, i) => [x.index, i]));
+    entryPositions.set(entries, pos);
+    e = pos.has(index) ? entries[pos.get(index)!] : undefined;
+    return e;
+}
+
+/** The element and name of a source, and the message it sends. */
+interface SourceMessage {
+    name: string;
+    element: ElementId;
+    address: bigint;
+    data: number;
+    /** Why nothing is sent now (mask / disabled), and where the pending bit sits. */
+    pending?: { reason: PendingOutcome['reason']; where: string };
+    /** The entry holds its reset value (address 0, data 0): nothing to route even once unmasked. */
+    unprogrammed: boolean;
+    /** The source does not exist (index beyond the capability). */
+    invalid?: { code: DiagnosticCode; message: string; detail: string; element: ElementRef; related: Finding['related'] };
+}
+
+export function sourceName(device: Device, source: Pick<SourceRef, 'kind' | 'index'>): string {
+    return `${device.name}.${source.kind}[${source.index}]`;
+}
+
+function sourceMessage(device: Device, source: SourceRef): SourceMessage {
+    const name = sourceName(device, source);
+    const k = source.index;
+    if (source.kind === 'msi') {
+        const cap = device.msi;
+        if (!cap) throw new Error(`device '${device.id}' has no MSI capability`);
+        const mme = Math.min(Math.max(cap.mme, 0), 5);
+        const nvec = msiVectorCount(mme);
+        const msg: SourceMessage = { name, element: cap.id, address: cap.address, data: msiVectorData(cap.data, mme, k), unprogrammed: cap.address === 0n && cap.data === 0 };
+        if (k < 0 || k >= nvec) {
+            msg.invalid = {
+                code: 'msi-vector-out-of-range',
+                message: `MSI vector ${k} of ${device.name} is not enabled: MME=${cap.mme} enables ${nvec} vector${nvec === 1 ? '' : 's'} (0..${nvec - 1}); use a vector below ${nvec} or raise MME`,
+                detail: `vector ${k} ≥ ${nvec} enabled`,
+                element: { id: cap.id, property: 'mme' },
+                related: [],
+            };
+        } else if (!cap.enabled) msg.pending = { reason: 'disabled', where: 'not sent: MSI Enable is 0 (nothing is pending)' };
+        else if (cap.perVectorMask && (cap.maskBits >>> k) & 1) msg.pending = { reason: 'vector-masked', where: msiPendingWhere(k) };
+        return msg;
+    }
+    const store = source.kind === 'msix' ? device.msix : device.ims;
+    if (!store) throw new Error(`device '${device.id}' has no ${source.kind === 'msix' ? 'MSI-X capability' : 'IMS store'}`);
+    const size = source.kind === 'msix' ? device.msix!.tableSize : device.ims!.size;
+    const entry = entryAt(store.entries, k);
+    // An entry the model does not list holds its reset value: address 0, data 0, masked.
+    const msg: SourceMessage = {
+        name,
+        element: entry?.id ?? store.id,
+        address: entry?.address ?? 0n,
+        data: entry?.data ?? 0,
+        unprogrammed: !entry || (entry.address === 0n && entry.data === 0),
+    };
+    if (k < 0 || k >= size) {
+        const what = source.kind === 'msix' ? 'MSI-X table' : 'IMS store';
+        msg.invalid = {
+            code: source.kind === 'msix' ? 'msix-entry-out-of-range' : 'ims-entry-out-of-range',
+            message: `${source.kind === 'msix' ? 'MSI-X entry' : 'IMS entry'} ${k} of ${device.name} is beyond the ${what} of ${size} entr${size === 1 ? 'y' : 'ies'} (0..${size - 1}); use an index below ${size} or enlarge the ${what}`,
+            detail: `entry ${k} ≥ size ${size}`,
+            element: { id: entry?.id ?? store.id, property: 'index' },
+            related: [{ element: { id: store.id, property: source.kind === 'msix' ? 'tableSize' : 'size' }, message: `the ${what} has ${size} entr${size === 1 ? 'y' : 'ies'}` }],
+        };
+        return msg;
+    }
+    if (source.kind === 'msix') {
+        const cap = device.msix!;
+        if (!cap.enabled) msg.pending = { reason: 'disabled', where: 'not sent: MSI-X Enable is 0 (nothing is pending)' };
+        else if (cap.functionMask) msg.pending = { reason: 'function-masked', where: pbaWhere(k) };
+        else if (!entry || entry.masked) msg.pending = { reason: 'entry-masked', where: pbaWhere(k) };
+    } else if (!entry || entry.masked) {
+        msg.pending = { reason: 'entry-masked', where: `IMS entry ${k} pending bit (device-defined)` };
+    }
+    return msg;
+}
+
+/** One route computation; collects stages and findings. */
+class Tracer {
+    readonly stages: Stage[] = [];
+    readonly findings: Finding[] = [];
+    addrSwapReported = false;
+    dataSwapReported = false;
+
+    constructor(
+        readonly machine: Machine,
+        readonly idx: MachineIndex,
+        readonly device: Device,
+        readonly src: SourceMessage,
+        readonly profile: Profile,
+    ) {}
+
+    ref(property: string): ElementRef {
+        return { id: this.src.element, property };
+    }
+
+    fault(code: DiagnosticCode, name: string, message: string, detail: string, element: ElementRef, extra?: Partial<FaultOutcome>): FaultOutcome {
+        return { kind: 'fault', code, name, message, detail, element, ...extra };
+    }
+}
+
+function cpuLabel(cpu: Cpu): string {
+    return `CPU ${cpu.index}`;
+}
+
+/** Up to three CPUs whose APIC IDs are closest to `dest` (related information for unreachable destinations). */
+function nearestCpus(machine: Machine, dest: number): Cpu[] {
+    return [...machine.cpus].sort((a, b) => Math.abs(a.apicId - dest) - Math.abs(b.apicId - dest) || a.apicId - b.apicId).slice(0, 3);
+}
+
+function apicIdList(machine: Machine): string {
+    const ids = machine.cpus.map((c) => c.apicId).sort((a, b) => a - b);
+    if (ids.length === 0) return 'none';
+    if (ids.length > 8) return `${ids.slice(0, 8).map((i) => hex(i)).join(', ')}, … (${ids.length} CPUs)`;
+    return ids.map((i) => hex(i)).join(', ');
+}
+
+/** Explains a VT-d fault: finding message, summary detail and related elements. */
+function vtdFault(t: Tracer, iommu: VtdIommu, r: RemapOutput, rid: RequesterIdInfo): FaultOutcome {
+    const reason = r.faultReason;
+    const fname = VTD_FAULTS[reason].name;
+    const code = vtdFaultCode(reason);
+    const slot = r.index >= 0 ? iommu.irtes.get(r.index) : undefined;
+    const entries = 2 ** (iommu.irtaS + 1);
+    const iommuRef = (property: string): ElementRef => ({ id: iommu.id, property });
+    const irteRef = (property: string): ElementRef => (slot ? { id: slot.id, property } : iommuRef('irtes'));
+    const head = `VT-d fault ${hex(reason)} (${fname}) at ${iommu.name}`;
+    let message: string;
+    let detail: string;
+    let element: ElementRef = t.ref('address');
+    const related: Finding['related'] = [];
+    const data: Record<string, unknown> = {};
+    const fpdNote = r.fpd === 1 ? ' FPD=1 in the IRTE: the fault is not recorded, but the interrupt is still blocked.' : '';
+    switch (r.cause) {
+        case 'addr-hi':
+            message = `${head}: address bits 63:32 are ${hex(t.src.address >> 32n)}, but an interrupt request must have them 0; write 0 to the upper address dword.`;
+            detail = `address_hi ${hex(t.src.address >> 32n)} ≠ 0`;
+            related.push({ element: iommuRef('remapping'), message: `${iommu.name} remaps this device's interrupts` });
+            break;
+        case 'shv-data':
+            element = t.ref('data');
+            message = `${head}: SHV=1 makes data[15:0] the subhandle, and data[31:16] (${hex(t.src.data >>> 16)}) is reserved; clear data bits 31:16.`;
+            detail = `SHV=1 with data[31:16] = ${hex(t.src.data >>> 16)}`;
+            related.push({ element: iommuRef('remapping'), message: `${iommu.name} remaps this device's interrupts` });
+            break;
+        case 'compat-blocked': {
+            const why = [iommu.eim ? 'eim is on' : '', !iommu.cfi ? 'cfi is off' : ''].filter(Boolean).join(' and ');
+            const fix = iommu.eim
+                ? 'program the device with a remappable-format message (address bit 4 = 1, handle → IRTE); with EIM on, `cfi on` does not help'
+                : 'program the device with a remappable-format message (address bit 4 = 1, handle → IRTE), or set `cfi on`';
+            message = `${head}: compatibility-format interrupts are blocked because ${why}; ${fix}.`;
+            detail = `compatibility format blocked: ${why}`;
+            related.push({ element: iommuRef(iommu.eim ? 'eim' : 'cfi'), message: `${iommu.name}: ${why}` });
+            break;
+        }
+        case 'index':
+            message = `${head}: interrupt index ${r.index} (${hex(r.index)}: handle ${hex(r.handle)}${r.shv ? ` + subhandle ${hex(r.subhandle)}` : ''}) is beyond the table of ${entries} entries (IRTA.S=${iommu.irtaS}); use an index below ${entries} or enlarge the table.`;
+            detail = `index ${r.index} ≥ table size ${entries}`;
+            related.push({ element: iommuRef('irtaS'), message: `${iommu.name}: the table has ${entries} entries` });
+            break;
+        case 'read':
+            message = `${head}: IRTE ${r.index} cannot be read: the table${iommu.irtaAddress !== undefined ? ` at ${hexGrouped(iommu.irtaAddress, 16)}` : ''} runs past the host address width${iommu.haw !== undefined ? ` (${iommu.haw} bits)` : ''}; move the table below 2^HAW.`;
+            detail = `IRTE ${r.index} unreadable`;
+            related.push({ element: iommuRef('irtaAddress'), message: `${iommu.name}: interrupt remapping table address` });
+            break;
+        case 'not-present':
+            message = `${head}: IRTE ${r.index} is not present (P=0)${slot ? '' : ': the table has no entry at this index'}; program IRTE ${r.index}, or point the ${r.shv ? 'handle/subhandle' : 'handle'} at a present entry.${fpdNote}`;
+            detail = `IRTE ${r.index} not present`;
+            related.push({ element: slot ? irteRef('present') : iommuRef('irtes'), message: slot ? `IRTE ${r.index} has P=0` : `${iommu.name} has no IRTE ${r.index}` });
+            break;
+        case 'reserved': {
+            const w = r.irte!;
+            const u = vtdRuntime(iommu).unit;
+            const viol = irteReservedViolations(w, t.profile === 'qemu' ? u.rsvdQemu : (w.w0 & 0x8000) !== 0 ? u.rsvdSpecPosted : u.rsvdSpecRemapped);
+            const hints: string[] = [];
+            const posted = (w.w0 & 0x8000) !== 0;
+            if (!posted && !iommu.eim && irteXapicDestOverflow(w)) hints.push('the destination needs more than 8 bits: set `eim on` or use an APIC ID ≤ 0xFF');
+            if (posted && !iommu.postedSupported && t.profile === 'spec') hints.push('the posted format (IM=1) needs posted-interrupt support: enable it on the IOMMU or use the remapped format');
+            if (viol.includes('SVT=11')) hints.push('SVT=11 is reserved: use none, requester or bus');
+            if (hints.length === 0) hints.push('clear them');
+            message = `${head}: IRTE ${r.index} sets reserved bits (${viol.join(', ')}); ${hints.join('; ')}.${fpdNote}`;
+            detail = `IRTE ${r.index} reserved bits ${viol.join(', ')}`;
+            related.push({ element: irteRef('raw'), message: `IRTE ${r.index} sets reserved bits ${viol.join(', ')}` });
+            break;
+        }
+        default: {
+            // 0x26: source-id validation.
+            const w = r.irte!;
+            const svt = (w.w2 >>> 18) & 3;
+            const sq = (w.w2 >>> 16) & 3;
+            const sid = w.w2 & 0xffff;
+            const exp = expectedIrteSource(t.machine, t.device);
+            const have = svt === 2 ? `bus range ${hexPad(sid >>> 8, 2)}..${hexPad(sid & 0xff, 2)}` : `sid ${formatRid(sid)}${sq ? ` (sq ${sq})` : ''}`;
+            const want = exp.svt === 2 ? `svt bus sid ${hexPad(exp.sid, 4)} (buses ${hexPad(exp.sid >>> 8, 2)}..${hexPad(exp.sid & 0xff, 2)})` : `svt requester sid ${formatRid(exp.sid)}`;
+            let why = '';
+            if (r.cause === 'svt-reserved') why = ' SVT=11 is reserved (QEMU reports it as 0x26).';
+            else if (t.profile === 'qemu' && svt === 2 && checkSourceId(svt, sq, sid, rid.rid, 'spec') === 'ok') {
+                why = ' The specification order (SID[15:8] = start bus) accepts it; QEMU reads the bus range reversed (ROUTING.md §10.1), so with QEMU the range must be written end..start or start == end.';
+            }
+            message = `${head}: IRTE ${r.index} verifies ${have} (${SVT_NAMES[svt]}), but requests from ${t.device.name} arrive with requester id ${formatRid(rid.rid)}${rid.bridge ? ` (set by ${rid.kind === 'pcie-to-pci' ? 'PCIe-to-PCI' : 'PCI'} bridge ${rid.bridge.name})` : ''}.${why} The IRTE should hold \`${want}\`: ${exp.reason}.${fpdNote}`;
+            detail = `requester ${formatRid(rid.rid)} fails IRTE ${r.index} ${have}`;
+            related.push({ element: irteRef('sid'), message: `IRTE ${r.index} expects ${have}` });
+            related.push({ element: { id: t.device.id, property: 'bdf' }, message: `${t.device.name} is ${formatBdf(t.device.bdf)}` });
+            if (rid.bridge) related.push({ element: { id: rid.bridge.id, property: 'kind' }, message: `${rid.bridge.name} (${rid.bridge.kind}) determines the requester id ${formatRid(rid.rid)}` });
+            data.expectedSid = exp.sid;
+            data.expectedSvt = SVT_NAMES[exp.svt];
+            data.expectedSq = exp.sq;
+            if (slot) data.irte = slot.id;
+        }
+    }
+    const fpd = r.fpd === -1 ? null : r.fpd;
+    t.findings.push(makeFinding(code, message, element, related, Object.keys(data).length ? data : undefined));
+    const extra: Partial<FaultOutcome> = { faultReason: reason, fpd };
+    if (r.index >= 0 && r.irte) extra.irte = slot ? { iommu: iommu.id, index: r.index, element: slot.id } : { iommu: iommu.id, index: r.index };
+    return t.fault(code, fname, message, detail, slot ? { id: slot.id } : { id: iommu.id }, extra);
+}
+
+/** Remap-stage summary line. */
+function remapSummary(iommu: VtdIommu, r: RemapOutput, rid: RequesterIdInfo): string {
+    const who = `requester ${formatRid(rid.rid)}`;
+    switch (r.result) {
+        case 'passthrough':
+            return r.cause === 'ir-disabled' ? `${iommu.name}: remapping off, message passes unchanged` : `${iommu.name}: compatibility format passes through unremapped (${who})`;
+        case 'fault':
+            return `${iommu.name}: fault ${hex(r.faultReason)} ${VTD_FAULTS[r.faultReason].name}${r.index >= 0 ? ` (index ${r.index})` : ''}`;
+        case 'posted':
+            return `IRTE ${r.index}: present, posted, vector ${hex(r.vector)}${r.urgent ? ', urgent' : ''} (${who})`;
+        case 'remapped':
+            return `IRTE ${r.index}: present, remapped, vector ${hex(r.vector)} → ${r.destMode ? 'logical' : 'physical'} dest ${hex(r.dest)} (${who})`;
+    }
+}
+
+/** The APIC-delivery part: matching, findings, delivered outcome. */
+function deliver(t: Tracer, msg: CompatMsi, via?: { iommu: VtdIommu; slot: IrteSlot; index: number }): DeliveredOutcome {
+    const { machine, idx } = t;
+    const d = deliverToApics(msg, idx.apicTargets, machine.kvm.broadcastQuirkDisabled);
+    const cpus = machine.cpus;
+    const targets = d.accepted.map((i) => cpus[i]).sort((a, b) => a.apicId - b.apicId || a.index - b.index);
+    const onIrte = (property: string): ElementRef => (via ? { id: via.slot.id, property } : t.ref(property === 'dest' ? 'address' : 'data'));
+    const src = via ? `IRTE ${via.index}` : t.src.name;
+    const destText = `${msg.destMode} dest ${hex(msg.destId)}`;
+
+    if (isReservedDeliveryMode(msg.deliveryMode)) {
+        t.findings.push(
+            makeFinding(
+                'x86-reserved-delivery-mode',
+                `${src} uses reserved delivery mode ${msg.deliveryMode} (${msg.deliveryMode.toString(2).padStart(3, '0')}b)${msg.deliveryMode === 6 ? ', which KVM passes through as STARTUP' : ', which the APIC does not accept'}; use fixed (0) or lowest-priority (1).`,
+                onIrte('deliveryMode'),
+            ),
+        );
+    }
+    if (isIllegalVector(msg.vector, d.deliveryMode) && !(t.dataSwapReported && !via)) {
+        t.findings.push(
+            makeFinding(
+                'x86-illegal-vector',
+                `${src} sends vector ${hex(msg.vector)} with ${deliveryModeLabel(d.deliveryMode)} delivery; vectors 0x00-0x0F are illegal (the APIC raises an illegal-vector error); use a vector from 0x10 to 0xFF.`,
+                onIrte('vector'),
+            ),
+        );
+    }
+    if (d.matched.length === 0) {
+        const near = nearestCpus(machine, msg.destId);
+        const fix =
+            msg.destMode === 'physical'
+                ? `point the destination at an existing APIC ID or declare a CPU with APIC ID ${hex(msg.destId)}`
+                : `point the logical destination at a logical ID a CPU has`;
+        t.findings.push(
+            makeFinding(
+                'x86-dest-unreachable',
+                `${src}: ${destText} matches no CPU (APIC IDs: ${apicIdList(machine)}); ${fix}.`,
+                onIrte('dest'),
+                near.map((c) => ({ element: { id: c.id, property: 'apicId' }, message: `${cpuLabel(c)} has APIC ID ${hex(c.apicId)} (${c.mode})` })),
+            ),
+        );
+    } else if (d.disabled.length > 0) {
+        const off = d.disabled.map((i) => cpus[i]);
+        t.findings.push(
+            makeFinding(
+                d.accepted.length === 0 ? 'x86-dest-unreachable' : 'x86-dest-apic-disabled',
+                `${src}: ${destText} reaches ${off.map(cpuLabel).join(', ')}, whose local APIC is software-disabled and drops ${deliveryModeLabel(d.deliveryMode)} interrupts${d.accepted.length === 0 ? ', so no CPU receives it' : ''}; enable the APIC or target another CPU.`,
+                onIrte('dest'),
+                off.map((c) => ({ element: { id: c.id, property: 'enabled' }, message: `${cpuLabel(c)}: APIC software-disabled` })),
+            ),
+        );
+    }
+    if (msg.destMode === 'physical' && msg.destId > 0xff && !msg.broadcast) {
+        const xapicTargets = d.matched.map((i) => cpus[i]).filter((c) => c.mode === 'xapic');
+        if (xapicTargets.length > 0) {
+            t.findings.push(
+                makeFinding(
+                    'x86-dest-needs-x2apic',
+                    `${src}: destination ${hex(msg.destId)} is above 0xFF but ${xapicTargets.map(cpuLabel).join(', ')} ${xapicTargets.length === 1 ? 'is' : 'are'} in xAPIC mode (KVM reaches it only through its hotplug hack); put the CPU in x2APIC mode (\`apic x2apic\`).`,
+                    onIrte('dest'),
+                    xapicTargets.map((c) => ({ element: { id: c.id, property: 'apicId' }, message: `${cpuLabel(c)}: APIC ID ${hex(c.apicId)} in xAPIC mode` })),
+                ),
+            );
+        }
+    }
+    if (d.lowestPriority && targets.length > 0) {
+        // KVM's vector hashing picks the (vector mod n)-th candidate in vCPU order (ROUTING.md §1.5).
+        const pick = cpus[d.accepted[vectorHashingPick(msg.vector, d.accepted.length)]];
+        t.findings.push(
+            makeFinding(
+                'x86-lowest-priority',
+                `${src}: lowest-priority delivery${msg.deliveryMode !== 1 ? ' (RH=1: KVM arbitrates every RH=1 message)' : ''} to one of ${targets.map(cpuLabel).join(', ')} (${targets.length} candidate${targets.length === 1 ? '' : 's'})${pick ? `; with KVM's vector hashing ${cpuLabel(pick)} receives vector ${hex(msg.vector)}` : ''}.`,
+                onIrte('dest'),
+                targets.map((c) => ({ element: { id: c.id, property: 'apicId' }, message: `candidate ${cpuLabel(c)} (APIC ID ${hex(c.apicId)})` })),
+            ),
+        );
+    }
+
+    const targetText = targets.length ? targets.map(cpuLabel).join(', ') : 'no CPU';
+    const deliveryStage = makeStage(
+        'apic-delivery',
+        'Local APIC delivery',
+        `${destText}${msg.broadcast ? ' (broadcast)' : ''} → ${targetText} · ${deliveryModeLabel(d.deliveryMode)}${d.lowestPriority ? ` (${targets.length} candidate${targets.length === 1 ? '' : 's'})` : ''}${d.note ? ' · physical broadcast with lowest priority forced to fixed' : ''}`,
+        targets.length === 1 ? { id: targets[0].id, property: 'apicId' } : undefined,
+        () => [
+            {
+                title: via ? 'MSI to the APIC (composed by the IOMMU)' : 'MSI to the APIC',
+                context: [`KVM: x2APIC API ${msg.wide ? 'on' : 'off'}, broadcast quirk ${machine.kvm.broadcastQuirkDisabled ? 'disabled' : 'enabled'}`],
+                fields: [...compatAddressFields(msg.addrLo, msg.addrHi, { x2apicFormat: msg.wide, extDestId: false }), ...compatDataFields(via ? (msg.vector | (msg.deliveryMode << 8) | (1 << 14) | (msg.trigger === 'level' ? 0x8000 : 0)) >>> 0 : t.src.data)],
+                summary: `${destText} · vector ${hex(msg.vector)} · ${deliveryModeLabel(d.deliveryMode)} · ${msg.trigger}`,
+                notes: d.note ? ['KVM forces a physical broadcast with lowest priority to fixed ("phys broadcast and lowest prio")'] : [],
+            },
+        ],
+    );
+    t.stages.push(deliveryStage);
+    if (targets.length > 0) {
+        t.stages.push(
+            makeStage(
+                'cpu',
+                targets.length === 1 ? cpuLabel(targets[0]) : `${targets.length} CPUs`,
+                `${d.lowestPriority ? 'one of ' : ''}${targetText} accepts vector ${hex(msg.vector)} (${msg.trigger})`,
+                targets.length === 1 ? { id: targets[0].id } : undefined,
+                () => [],
+            ),
+        );
+    }
+    const out: DeliveredOutcome = {
+        kind: 'delivered',
+        vector: msg.vector,
+        deliveryMode: d.deliveryMode,
+        deliveryModeName: deliveryModeName(d.deliveryMode),
+        trigger: msg.trigger,
+        destMode: msg.destMode,
+        destId: msg.destId,
+        lowestPriority: d.lowestPriority,
+        broadcast: msg.broadcast,
+        targets: targets.map((c) => ({ cpu: c.id, apicId: c.apicId, index: c.index })),
+    };
+    if (via) out.irte = { iommu: via.iommu.id, index: via.index, element: via.slot.id };
+    return out;
+}
+
+/** Host bridge → IOMMU → APIC for a message that is actually sent. */
+function routeMessage(t: Tracer): Exclude<Outcome, PendingOutcome> {
+    const { machine, device, idx, profile } = t;
+    const address = t.src.address;
+    const addrLo = lo32(address);
+    const addrHi = hi32(address);
+    const data = t.src.data >>> 0;
+    if (machine.arch !== 'x86_64') {
+        return t.fault('route-unsupported-arch', '', `${machine.name} is ${machine.arch}: the route tracer follows x86 machines only.`, `${machine.arch} not traced`, { id: machine.id });
+    }
+    if (!isInterruptAddress(addrLo)) {
+        t.stages.push(makeStage('host-bridge', 'Host bridge', `${hexGrouped(address, addrHi ? 16 : 8)} is outside the interrupt window: an ordinary memory write`, t.ref('address'), () => [decodeMsiAddress(address, { profile, machine, deviceId: device.id })]));
+        const message = `${t.src.name} writes ${hexGrouped(address, addrHi ? 16 : 8)}, which is not an interrupt address (0xFEE0_0000..0xFEEF_FFFF): the write goes to memory and no interrupt is raised; program an address in the interrupt window.`;
+        if (!t.addrSwapReported) t.findings.push(makeFinding('x86-not-interrupt-address', message, t.ref('address')));
+        return t.fault('x86-not-interrupt-address', 'NOT_INTERRUPT_ADDRESS', message, `${hexGrouped(address, addrHi ? 16 : 8)} outside 0xFEE window`, t.ref('address'));
+    }
+    const iommu = idx.iommuOfBus(device.bus);
+    t.stages.push(
+        makeStage(
+            'host-bridge',
+            'Host bridge',
+            `interrupt window 0xFEE → ${iommu?.remapping ? `${iommu.name} (interrupt remapping)` : 'local APICs'}`,
+            t.ref('address'),
+            () => [decodeMsiAddress(address, { profile, machine, deviceId: device.id })],
+        ),
+    );
+    if (iommu?.remapping) {
+        const rid = requesterIdOf(machine, device);
+        const rt = vtdRuntime(iommu);
+        const r = vtdRemap({ addrLo, addrHi, data, sid: rid.rid, ioapic: false }, rt.unit, rt.read, profile);
+        const slot = r.index >= 0 ? iommu.irtes.get(r.index) : undefined;
+        t.stages.push(
+            makeStage('interrupt-remapping', `VT-d interrupt remapping (${iommu.name})`, remapSummary(iommu, r, rid), slot ? { id: slot.id } : { id: iommu.id }, () => {
+                const decodes = [decodeBdf(device.bdf, { profile, machine, deviceId: device.id })];
+                if (slot) decodes.unshift(decodeIrte(slot.lo, slot.hi, { profile, machine, iommuId: iommu.id, index: r.index }));
+                return decodes;
+            }),
+        );
+        if (r.result === 'fault') return vtdFault(t, iommu, r, rid);
+        if (r.result === 'posted') {
+            const out: PostedOutcome = { kind: 'posted', vector: r.vector, urgent: r.urgent === 1, pda: irtePda(r.irte!), irte: { iommu: iommu.id, index: r.index, element: slot!.id } };
+            return out;
+        }
+        if (r.result === 'remapped') {
+            // The composed message always decodes: window 0xFEE, format bit 0, address_hi[7:0] = 0.
+            const m = decodeCompatMsi(r.outAddrLo, r.outAddrHi, r.outData, { x2apicFormat: true, extDestId: false });
+            if (!m.ok) throw new Error(`composed message did not decode (${m.error})`);
+            return deliver(t, m.msi, { iommu, slot: slot!, index: r.index });
+        }
+        // Compatibility format allowed through: KVM decodes it as below.
+    } else if (iommu) {
+        t.stages.push(makeStage('interrupt-remapping', `VT-d interrupt remapping (${iommu.name})`, `${iommu.name}: remapping off, message passes unchanged`, { id: iommu.id, property: 'remapping' }, () => []));
+    }
+    const m = decodeCompatMsi(addrLo, addrHi, data, { x2apicFormat: machine.kvm.x2apicApi, extDestId: machine.kvm.extDestId });
+    if (!m.ok) {
+        if (m.error === 'REMAPPABLE_FORMAT') {
+            const message = `${t.src.name} uses the remappable format (address bit 4 = 1), but ${iommu ? `${iommu.name} has remapping off` : 'no IOMMU translates this device'}, so the message cannot be delivered; ${iommu ? 'turn `remapping on`' : 'put the bus behind a VT-d IOMMU with remapping on'} or program a compatibility-format address (bit 4 = 0, APIC ID in bits 19:12).`;
+            const related = iommu ? [{ element: { id: iommu.id, property: 'remapping' }, message: `${describeIommu(iommu)}` }] : [];
+            t.findings.push(makeFinding('x86-remappable-without-ir', message, t.ref('address'), related));
+            return t.fault('x86-remappable-without-ir', 'REMAPPABLE_FORMAT', message, iommu ? `${iommu.name} has remapping off` : `no IOMMU remaps ${device.name}`, t.ref('address'));
+        }
+        const message = `${t.src.name}: with the KVM x2APIC API, address_hi[7:0] must be 0 but is ${hex(addrHi & 0xff)}; KVM refuses the route (kvm_msi_route_invalid). Put dest[31:8] in address_hi[31:8] and leave bits 7:0 clear.`;
+        t.findings.push(makeFinding('kvm-msi-route-invalid', message, t.ref('address')));
+        return t.fault('kvm-msi-route-invalid', 'KVM_MSI_ROUTE_INVALID', message, `address_hi[7:0] = ${hex(addrHi & 0xff)}`, t.ref('address'));
+    }
+    return deliver(t, m.msi);
+}
+
+/**
+ * Routes one interrupt source of an x86 machine. Throws only for a source that does not name a device or
+ * capability of the machine (a caller error); everything wrong with the topology is in the trace.
+ */
+export function route(machine: Machine, source: SourceRef, options: RouteOptions): RouteTrace {
+    const idx = indexMachine(machine);
+    const device = idx.devices.get(source.device);
+    if (!device) throw new Error(`unknown device '${source.device}' in machine '${machine.id}'`);
+    const src = sourceMessage(device, source);
+    const t = new Tracer(machine, idx, device, src, options.profile);
+    const trace = (outcome: Outcome): RouteTrace => ({ source, sourceName: src.name, sourceElement: src.element, stages: t.stages, outcome, findings: t.findings });
+
+    if (src.invalid) {
+        const inv = src.invalid;
+        t.findings.push(makeFinding(inv.code, inv.message, inv.element, inv.related));
+        return trace(t.fault(inv.code, '', inv.message, inv.detail, inv.element));
+    }
+
+    const address = src.address;
+    const addrLo = lo32(address);
+    const remappable = isInterruptAddress(addrLo) && (addrLo & 0x10) !== 0;
+    t.stages.push(
+        makeStage(
+            'device-write',
+            `${src.name} write`,
+            `${src.name} writes ${hexGrouped(address, hi32(address) ? 16 : 8)} ← ${hex(src.data)}${src.pending ? ` (${src.pending.reason.replace('-', ' ')})` : ''}`,
+            { id: src.element },
+            () => [decodeMsiAddress(address, { profile: options.profile, machine, deviceId: device.id }), decodeMsiData(src.data, { profile: options.profile, machine, deviceId: device.id, address })],
+        ),
+    );
+
+    if (src.pending?.reason === 'disabled' || (src.pending && src.unprogrammed)) {
+        return trace({ kind: 'pending', reason: src.pending.reason, where: src.pending.where, element: { id: src.element } });
+    }
+
+    // Byte-order suspicion (reported once, here; the later stages then do not repeat the same cause).
+    const swappedAddr = swappedAddressCandidate(address);
+    if (swappedAddr !== undefined) {
+        t.addrSwapReported = true;
+        const s = hexGrouped(swappedAddr);
+        t.findings.push(
+            makeFinding(
+                'msi-byte-swapped',
+                `${src.name}: address ${hexGrouped(address, hi32(address) ? 16 : 8)} is not an interrupt address, but with its bytes reversed it is ${s}; the value was probably stored in the wrong byte order — write ${s}.`,
+                t.ref('address'),
+                [],
+                { swapBytes: hexPad(swappedAddr, 8), property: 'address' },
+            ),
+        );
+    }
+    const swappedData = swappedDataCandidate(src.data, remappable ? 'remappable' : 'compat');
+    if (swappedData !== undefined) {
+        t.dataSwapReported = true;
+        t.findings.push(
+            makeFinding(
+                'msi-byte-swapped',
+                `${src.name}: data ${hexPad(src.data, 8)} sets only the reserved upper half; with its bytes reversed it is ${hex(swappedData)}${remappable ? '' : ` (vector ${hex(swappedData & 0xff)})`}; write ${hex(swappedData)}.`,
+                t.ref('data'),
+                [],
+                { swapBytes: hex(swappedData), property: 'data' },
+            ),
+        );
+    }
+
+    const outcome = routeMessage(t);
+    if (src.pending) {
+        const p: PendingOutcome = { kind: 'pending', reason: src.pending.reason, where: src.pending.where, element: { id: src.element }, whenUnmasked: outcome };
+        // The stages after the device write are what happens on unmask; the interrupt has not taken them yet.
+        t.stages.splice(1);
+        return trace(p);
+    }
+    return trace(outcome);
+}
+
+/** Every source a machine declares: MSI vectors 0..2^MME−1, every MSI-X entry and IMS entry listed. */
+export function listSources(machine: Machine): SourceRef[] {
+    const out: SourceRef[] = [];
+    for (const d of machine.devices) {
+        if (d.msi) {
+            const n = msiVectorCount(Math.min(Math.max(d.msi.mme, 0), 5));
+            for (let k = 0; k < n; k++) out.push({ device: d.id, kind: 'msi', index: k });
+        }
+        if (d.msix) for (const e of [...d.msix.entries].sort((a, b) => a.index - b.index)) out.push({ device: d.id, kind: 'msix', index: e.index });
+        if (d.ims) for (const e of [...d.ims.entries].sort((a, b) => a.index - b.index)) out.push({ device: d.id, kind: 'ims', index: e.index });
+    }
+    return out;
+}
+
+/** The IRTE a trace used, if any (remapped, posted, or a fault after the entry was read). */
+export function irteUsedBy(trace: RouteTrace): { iommu: ElementId; index: number } | undefined {
+    const o = trace.outcome.kind === 'pending' ? trace.outcome.whenUnmasked : trace.outcome;
+    if (!o) return undefined;
+    if (o.kind === 'delivered' && o.irte) return { iommu: o.irte.iommu, index: o.irte.index };
+    if (o.kind === 'posted') return { iommu: o.irte.iommu, index: o.irte.index };
+    if (o.kind === 'fault' && o.irte) return { iommu: o.irte.iommu, index: o.irte.index };
+    return undefined;
+}

@@ -1,0 +1,138 @@
+/**
+ * Scope provider for `.irq` files: every cross-reference is resolved with a map lookup in a table built once
+ * per container (see symbol-tables.ts), so linking stays linear in the size of the file.
+ *
+ * What each reference sees:
+ * - `bus … behind X`, `bus … on X`, `bridge … to X`: IOMMUs / PHBs / buses of the enclosing machine.
+ * - `nic.msix[0]`: `nic` among the devices of the machine (the enclosing one, or the scenario's `on`
+ *   machine), then `0` among the entries of that device's MSI-X table (`msi` → the MSI capability for
+ *   every vector below its vector count; `ims` → the IMS slots).
+ * - `update dmar0.irte 5`: `dmar0` among the scenario machine's IOMMUs, `5` among its IRTEs.
+ * - `scenario … on q35`: machines of the same file first, then machines exported by other documents.
+ */
+import {
+    AstUtils, EMPTY_SCOPE, MapScope, stream,
+    type AstNode, type AstNodeDescription, type AstNodeDescriptionProvider,
+    type IndexManager, type LangiumCoreServices, type ReferenceInfo, type Scope, type ScopeProvider, type Stream,
+} from 'langium';
+import {
+    isIrqFile, isMachine, isScenario, isUpdateEvent, isVectorRef, Machine,
+    type IrqFile, type Scenario, type VectorRef, type UpdateEvent,
+} from '../generated/ast.js';
+import { entriesByIndex, fileMachines, irtesByIndex, machineSymbols, msiVectors } from './symbol-tables.js';
+
+/** A scope over a ready-made name → node map; descriptions are created only for the names looked up. */
+export class NodeMapScope implements Scope {
+    constructor(
+        protected readonly nodes: ReadonlyMap<string, AstNode>,
+        protected readonly describe: (node: AstNode, name: string) => AstNodeDescription,
+        protected readonly outer: Scope = EMPTY_SCOPE,
+    ) { }
+
+    getElement(name: string): AstNodeDescription | undefined {
+        const node = this.nodes.get(name);
+        return node ? this.describe(node, name) : this.outer.getElement(name);
+    }
+
+    getElements(name: string): Stream<AstNodeDescription> {
+        const node = this.nodes.get(name);
+        return node ? stream([this.describe(node, name)]) : this.outer.getElements(name);
+    }
+
+    getAllElements(): Stream<AstNodeDescription> {
+        return stream(this.nodes).map(([name, node]) => this.describe(node, name)).concat(this.outer.getAllElements());
+    }
+}
+
+export class IrqScopeProvider implements ScopeProvider {
+    protected readonly descriptions: AstNodeDescriptionProvider;
+    protected readonly indexManager: IndexManager;
+    /** One description per (node, name): a node referenced from many places is described once. */
+    private readonly described = new WeakMap<AstNode, Map<string, AstNodeDescription>>();
+
+    constructor(services: LangiumCoreServices) {
+        this.descriptions = services.workspace.AstNodeDescriptionProvider;
+        this.indexManager = services.shared.workspace.IndexManager;
+    }
+
+    getScope(context: ReferenceInfo): Scope {
+        const { container, property } = context;
+        switch (container.$type) {
+            case 'Bus': {
+                const machine = enclosingMachine(container);
+                if (!machine) return EMPTY_SCOPE;
+                const t = machineSymbols(machine);
+                return this.scopeOf(property === 'phb' ? t.phbs : t.iommus);
+            }
+            case 'Bridge': {
+                const machine = enclosingMachine(container);
+                return machine ? this.scopeOf(machineSymbols(machine).buses) : EMPTY_SCOPE;
+            }
+            case 'VectorRef':
+                return isVectorRef(container) ? this.vectorRefScope(container, property) : EMPTY_SCOPE;
+            case 'UpdateEvent':
+                return isUpdateEvent(container) ? this.updateEventScope(container, property) : EMPTY_SCOPE;
+            case 'Scenario':
+                return isScenario(container) ? this.machineScope(container) : EMPTY_SCOPE;
+            default:
+                return EMPTY_SCOPE;
+        }
+    }
+
+    protected vectorRefScope(ref: VectorRef, property: string): Scope {
+        if (property === 'device') {
+            const machine = machineInContext(ref);
+            return machine ? this.scopeOf(machineSymbols(machine).devices) : EMPTY_SCOPE;
+        }
+        // property === 'entry': needs the device first (resolving it lazily is fine: it does not depend on us).
+        const device = ref.device?.ref;
+        if (!device) return EMPTY_SCOPE;
+        switch (ref.kind) {
+            case 'msix': return device.msix ? this.scopeOf(entriesByIndex(device.msix)) : EMPTY_SCOPE;
+            case 'ims': return device.ims ? this.scopeOf(entriesByIndex(device.ims)) : EMPTY_SCOPE;
+            case 'msi': return device.msi ? this.scopeOf(msiVectors(device.msi)) : EMPTY_SCOPE;
+            default: return EMPTY_SCOPE;
+        }
+    }
+
+    protected updateEventScope(event: UpdateEvent, property: string): Scope {
+        if (property === 'iommu') {
+            const machine = machineInContext(event);
+            return machine ? this.scopeOf(machineSymbols(machine).iommus) : EMPTY_SCOPE;
+        }
+        const iommu = event.iommu?.ref;
+        return iommu ? this.scopeOf(irtesByIndex(iommu)) : EMPTY_SCOPE;
+    }
+
+    protected machineScope(scenario: Scenario): Scope {
+        const file = AstUtils.findRootNode(scenario);
+        const local = isIrqFile(file) ? fileMachines(file as IrqFile) : new Map<string, Machine>();
+        // Other documents' machines (the default export of a document is its top-level named nodes).
+        const global = new MapScope(this.indexManager.allElements(Machine.$type));
+        return new NodeMapScope(local, (node, name) => this.describe(node, name), global);
+    }
+
+    protected scopeOf(nodes: ReadonlyMap<string, AstNode>): Scope {
+        return new NodeMapScope(nodes, (node, name) => this.describe(node, name));
+    }
+
+    protected describe(node: AstNode, name: string): AstNodeDescription {
+        let byName = this.described.get(node);
+        if (!byName) this.described.set(node, byName = new Map());
+        let d = byName.get(name);
+        if (!d) byName.set(name, d = this.descriptions.createDescription(node, name));
+        return d;
+    }
+}
+
+function enclosingMachine(node: AstNode): Machine | undefined {
+    return AstUtils.getContainerOfType(node, isMachine);
+}
+
+/** The machine a reference is resolved in: the enclosing machine, or the machine a scenario runs `on`. */
+function machineInContext(node: AstNode): Machine | undefined {
+    const machine = enclosingMachine(node);
+    if (machine) return machine;
+    const scenario = AstUtils.getContainerOfType(node, isScenario);
+    return scenario?.machine?.ref;
+}

@@ -1,0 +1,269 @@
+/**
+ * Hover: the engine's decode of the value under the cursor, in the context of its machine, or the route
+ * trace of the interrupt source under the cursor.
+ *
+ * - address / data of an MSI-X entry, IMS slot, MSI capability, KVM route or scenario write → decodeMsiAddress
+ *   / decodeMsiData with the device (hence its IOMMU), the machine and the profile;
+ * - any part of an `irte` line (raw halves, field-form keyword, index or fields), an `update dmar0.irte N`
+ *   reference → decodeIrte of the entry as the table holds it, with its encoded 128-bit value;
+ * - a BDF (device, bridge, IRTE `sid`) → decodeBdf: the requester id the IOMMU sees;
+ * - an MSI-X / IMS entry, an MSI capability, a vector reference (`nic.msix[0]`) → the route trace, stage by stage;
+ * - names and references (`dmar0`, `nic`, `pci1`) → the element: an IOMMU's settings, a device's sources.
+ *
+ * No decoding happens here: the engine provides every field, meaning and summary (see markdown.ts).
+ */
+import { AstNodeHoverProvider } from 'langium/lsp';
+import { GrammarUtils, type AstNode, type LangiumDocument, type MaybePromise } from 'langium';
+import type { Hover, HoverParams } from 'vscode-languageserver';
+import {
+    decodeBdf, decodeIrte, decodeMsiAddress, decodeMsiData, describeIommu, hexGrouped, sourceName, summarizeDevice,
+    summarizeOutcome, type DecodeContext, type RouteTrace, type ValueDecode,
+} from '../../language/engine/index.js';
+import { parseBdf, type IrqServices, type MachineAnalysis } from '../../language/index.js';
+import type * as Ast from '../../language/generated/ast.js';
+import { FIELD_WIDTHS } from '../../language/values/field-widths.js';
+import { bitLength } from '../../language/values/number-literal.js';
+import {
+    analysisOf, deviceOf, deviceTraces, enclosingDevice, idOf, iommuOf, irteSlotOf, isSuspect, modelTables, tracesOf,
+} from './analysis-context.js';
+import { hoverTarget, leafAt, type HoverTarget, type MessageHolder } from './hover-target.js';
+import { code, renderDecode, renderTraces } from './markdown.js';
+import type { IrqLspServices } from '../irq-lsp-module.js';
+
+export class IrqHoverProvider extends AstNodeHoverProvider {
+    protected readonly irq: IrqServices;
+
+    constructor(services: IrqLspServices) {
+        super(services);
+        this.irq = services;
+    }
+
+    override async getHoverContent(document: LangiumDocument, params: HoverParams): Promise<Hover | undefined> {
+        try {
+            const root = document.parseResult?.value?.$cstNode;
+            const offset = document.textDocument.offsetAt(params.position);
+            const leaf = leafAt(root, offset);
+            const target = leaf ? hoverTarget(leaf) : undefined;
+            if (target) {
+                const value = this.renderTarget(target);
+                if (value) return { contents: { kind: 'markdown', value }, range: target.cst.range };
+            }
+            return await super.getHoverContent(document, params);
+        } catch (err) {
+            // A half-typed document must never turn a hover into an error response.
+            console.error(`irq hover failed at ${document.uri.toString()}:${params.position.line + 1}:${params.position.character + 1}:`, err);
+            return undefined;
+        }
+    }
+
+    /** Names and references: the element itself. */
+    protected override getAstNodeHoverContent(node: AstNode): MaybePromise<string | undefined> {
+        try {
+            switch (node.$type) {
+                case 'Device': return this.deviceHover(node as Ast.Device);
+                case 'Iommu': return this.iommuHover(node as Ast.Iommu);
+                case 'Bus': return this.busHover(node as Ast.Bus);
+                case 'Irte': return this.irteHover(node as Ast.Irte);
+                case 'MessageEntry': case 'Msi': return this.sourceHover(node as Ast.MessageEntry | Ast.Msi);
+                default: return undefined;
+            }
+        } catch (err) {
+            console.error('irq hover failed:', err);
+            return undefined;
+        }
+    }
+
+    protected renderTarget(target: HoverTarget): string | undefined {
+        switch (target.kind) {
+            case 'address': return this.messageHover(target.holder, 'address', target.cst.text);
+            case 'data': return this.messageHover(target.holder, 'data', target.cst.text);
+            case 'irte': return this.irteHover(target.irte);
+            case 'irte-ref': {
+                const irte = target.event.irte?.ref;
+                return irte ? this.irteHover(irte) : undefined;
+            }
+            case 'bdf': return this.bdfHover(target.holder, target.cst.text);
+            case 'source': return this.sourceHover(target.node);
+            case 'vector-ref': return this.vectorRefHover(target.ref);
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------------
+    // Values
+
+    /** The literal of `property` on `node` when it fits its field; otherwise a sentence saying it does not. */
+    protected literal(node: AstNode, property: string): { value: bigint } | { tooWide: string } | undefined {
+        const value = (node as unknown as Record<string, unknown>)[property];
+        if (typeof value !== 'bigint') return undefined;
+        const width = FIELD_WIDTHS[node.$type]?.[property];
+        if (width && bitLength(value) > width.bits) {
+            return { tooWide: `${width.label} is ${width.bits} bits wide; this literal needs ${bitLength(value)} bits, so it is not decoded.` };
+        }
+        return { value };
+    }
+
+    /** Machine, device and the source's display name for a message holder. */
+    protected messageContext(holder: MessageHolder): { analysis?: MachineAnalysis; ctx: DecodeContext; owner?: string } {
+        const profile = this.irq.settings.profile;
+        switch (holder.$type) {
+            case 'MessageEntry': case 'Msi': {
+                const deviceNode = enclosingDevice(holder);
+                const analysis = analysisOf(this.irq, deviceNode);
+                const device = analysis && deviceOf(analysis, deviceNode);
+                const ctx: DecodeContext = { profile, machine: analysis?.model, deviceId: device?.id };
+                let owner: string | undefined;
+                if (device && holder.$type === 'MessageEntry' && holder.index !== undefined && holder.index <= 0xffff_ffffn) {
+                    owner = sourceName(device, { kind: holder.$container.$type === 'Ims' ? 'ims' : 'msix', index: Number(holder.index) });
+                } else if (device && holder.$type === 'Msi') {
+                    owner = `MSI capability of ${device.name}`;
+                }
+                return { analysis, ctx, owner };
+            }
+            case 'KvmRoute': {
+                const analysis = analysisOf(this.irq, holder);
+                const gsi = holder.gsi === undefined ? '' : ` gsi ${holder.gsi}`;
+                return { analysis, ctx: { profile, machine: analysis?.model }, owner: `kvm route${gsi}` };
+            }
+            case 'WriteEvent': {
+                const deviceNode = holder.source?.device?.ref;
+                const analysis = analysisOf(this.irq, deviceNode);
+                const device = analysis && deviceOf(analysis, deviceNode);
+                const owner = holder.source?.$cstNode ? `write ${holder.source.$cstNode.text}` : undefined;
+                return { analysis, ctx: { profile, machine: analysis?.model, deviceId: device?.id }, owner };
+            }
+        }
+    }
+
+    protected messageHover(holder: MessageHolder, role: 'address' | 'data', text: string): string | undefined {
+        const title = role === 'address' ? 'MSI address' : 'MSI data';
+        const lit = this.literal(holder, role);
+        if (!lit) return undefined;
+        if ('tooWide' in lit) return `**${title}** ${code(text)}\n\n${lit.tooWide}`;
+        const { ctx, owner } = this.messageContext(holder);
+        let decode: ValueDecode;
+        if (role === 'address') {
+            decode = decodeMsiAddress(lit.value, ctx);
+        } else {
+            // The data word is read in the light of the address it is sent with (compatibility or remappable).
+            const address = this.literal(holder, 'address');
+            decode = decodeMsiData(Number(lit.value), { ...ctx, address: address && 'value' in address ? address.value : undefined });
+        }
+        return renderDecode(decode, { literal: text, owner });
+    }
+
+    /** An `irte` line as the table holds it: the lowering's slot (field form encoded by the engine). */
+    protected irteHover(irte: Ast.Irte): string | undefined {
+        const analysis = analysisOf(this.irq, irte);
+        const profile = this.irq.settings.profile;
+        const iommuNode = irte.$container;
+        const indexText = findIndexText(irte);
+        const owner = `irte ${indexText ?? irte.index ?? '?'}${iommuNode?.name ? ` of ${iommuNode.name}` : ''}`;
+        // A half wider than 64 bits is reported by validation; the table holds a truncated stand-in.
+        if (irte.raw) {
+            for (const half of ['lo', 'hi'] as const) {
+                const l = this.literal(irte, half);
+                if (l && 'tooWide' in l) return `**VT-d IRTE** — ${owner}\n\n${l.tooWide}`;
+            }
+        }
+        const found = analysis && irteSlotOf(analysis, irte);
+        let lo: bigint, hi: bigint;
+        let ctx: DecodeContext;
+        const preamble: string[] = [];
+        if (found) {
+            ({ lo, hi } = found.slot);
+            ctx = { profile, machine: analysis.model, iommuId: found.iommu.id, index: found.slot.index };
+            if (isSuspect(analysis, found.slot.id)) {
+                preamble.push('_This entry has errors (see the diagnostics): the decode shows the value the checker used in its place._');
+            }
+        } else if (irte.raw && irte.lo !== undefined && irte.hi !== undefined) {
+            lo = irte.lo; hi = irte.hi;
+            const iommu = analysis && iommuOf(analysis, iommuNode);
+            ctx = { profile, machine: analysis?.model, iommuId: iommu?.id };
+        } else {
+            return `**VT-d IRTE** — ${owner}\n\nNot in the interrupt remapping table of the model (a duplicate, or an index that does not fit): nothing to decode.`;
+        }
+        const decode = decodeIrte(lo, hi, ctx);
+        const value128 = (hi << 64n) | lo;
+        preamble.unshift(
+            `128-bit value ${code(hexGrouped(value128, 32))}  \nas a table dump: ${code(`raw ${hexGrouped(lo, 16)} ${hexGrouped(hi, 16)}`)}`,
+        );
+        return renderDecode(decode, { owner, preamble });
+    }
+
+    protected bdfHover(holder: Ast.Device | Ast.Bridge | Ast.SidBdf, text: string): string | undefined {
+        const parsed = parseBdf(text);
+        if (!parsed) return undefined;
+        const profile = this.irq.settings.profile;
+        const analysis = analysisOf(this.irq, holder);
+        const ctx: DecodeContext = { profile, machine: analysis?.model };
+        let bdf = { segment: parsed.segment ?? 0, bus: parsed.bus, device: parsed.device, fn: parsed.fn };
+        if (analysis && holder.$type === 'Device') {
+            const device = deviceOf(analysis, holder);
+            if (device) { bdf = device.bdf; ctx.deviceId = device.id; }
+        } else if (analysis && holder.$type === 'Bridge') {
+            const id = idOf(analysis, holder);
+            const bridge = id ? analysis.model.bridges.find(b => b.id === id) : undefined;
+            if (bridge) bdf = bridge.bdf;
+        } else if (analysis && holder.$type === 'SidBdf') {
+            // The IRTE's IOMMU: the requester id is what that IOMMU compares the SID with.
+            const irte = holder.$container;
+            const iommu = irte?.$type === 'Irte' ? iommuOf(analysis, irte.$container) : undefined;
+            if (iommu) ctx.iommuId = iommu.id;
+        }
+        return renderDecode(decodeBdf(bdf, ctx), { literal: text });
+    }
+
+    // ------------------------------------------------------------------------------------------------
+    // Traces and elements
+
+    protected sourceHover(node: Ast.MessageEntry | Ast.Msi): string | undefined {
+        const analysis = analysisOf(this.irq, node);
+        if (!analysis) return undefined;
+        const traces = tracesOf(analysis, node);
+        return traces.length > 0 ? renderTraces(traces, { profile: analysis.profile }) : undefined;
+    }
+
+    protected vectorRefHover(ref: Ast.VectorRef): string | undefined {
+        const target = ref.entry?.ref;
+        if (!target) return undefined;
+        const analysis = analysisOf(this.irq, target);
+        if (!analysis) return undefined;
+        let traces: RouteTrace[] = tracesOf(analysis, target);
+        if (target.$type === 'Msi') {
+            // One capability, many vectors: the reference's index picks the vector.
+            const k = Number(ref.entry?.$refText);
+            traces = traces.filter(t => t.source.index === k);
+        }
+        return traces.length > 0 ? renderTraces(traces, { profile: analysis.profile }) : undefined;
+    }
+
+    protected deviceHover(node: Ast.Device): string | undefined {
+        const analysis = analysisOf(this.irq, node);
+        const device = analysis && deviceOf(analysis, node);
+        if (!analysis || !device) return undefined;
+        const traces = deviceTraces(analysis, node);
+        const head = `**device ${device.name}**${device.model ? ` ${code(device.model)}` : ''} — ${summarizeDevice(traces)}`;
+        const rows = traces.map(t => `- ${code(t.sourceName)} ${summarizeOutcome(t)}`);
+        return [head, `_profile ${analysis.profile}_`, ...(rows.length ? [rows.join('\n')] : [])].join('\n\n');
+    }
+
+    protected iommuHover(node: Ast.Iommu): string | undefined {
+        const analysis = analysisOf(this.irq, node);
+        const iommu = analysis && iommuOf(analysis, node);
+        return iommu ? `**iommu** ${describeIommu(iommu)}` : undefined;
+    }
+
+    protected busHover(node: Ast.Bus): string | undefined {
+        const analysis = analysisOf(this.irq, node);
+        const id = analysis && idOf(analysis, node);
+        const bus = id ? analysis.model.buses.find(b => b.id === id) : undefined;
+        if (!analysis || !bus) return undefined;
+        const iommu = bus.iommu ? modelTables(analysis).iommus.get(bus.iommu) : undefined;
+        return `**bus ${bus.name}** — ${iommu ? `behind ${describeIommu(iommu)}` : 'no IOMMU translates this bus'}`;
+    }
+}
+
+/** The index as written (`0x5` stays `0x5`). */
+function findIndexText(irte: Ast.Irte): string | undefined {
+    return GrammarUtils.findNodeForProperty(irte.$cstNode, 'index')?.text;
+}

@@ -1,0 +1,26 @@
+/**
+ * Reading the files named on the command line. Every failure becomes a CliError (exit 2) whose message
+ * names the file as the user typed it and says what is wrong in words, not an errno dump.
+ */
+import { readFile } from 'node:fs/promises';
+import { CliError } from './errors.js';
+
+const REASONS: Record<string, string> = {
+    ENOENT: 'no such file',
+    EISDIR: 'it is a directory',
+    EACCES: 'permission denied',
+    EPERM: 'permission denied',
+    ENOTDIR: 'a component of the path is not a directory',
+    ELOOP: 'too many symbolic links',
+    ENAMETOOLONG: 'the name is too long',
+};
+
+export async function readTextFile(path: string): Promise<string> {
+    try {
+        return await readFile(path, 'utf8');
+    } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code ?? '';
+        const reason = REASONS[code] ?? (e as Error).message;
+        throw new CliError(`cannot read '${path}': ${reason}`);
+    }
+}

@@ -4,7 +4,10 @@
  * context (which IOMMU, IR on/off, EIM, the KVM options, the profile) and the notes.
  */
 import { field, hex, hexGrouped, hexPad, hi32, leBytes, lo32 } from './bits.js';
-import type { Bdf, Device, ElementId, Iommu, Machine, Profile } from './model.js';
+import { gsiMappingOf, irqfdsOfGsi, maxRoutesOf, routesOfGsi } from './kvm/routing.js';
+import type { Bdf, Device, ElementId, Iommu, Machine, Phb, Profile, SourceRef } from './model.js';
+import { effectiveMask, vectorStateOf } from './pci/vector-state.js';
+import { firmwareMessage, isSpaprRouted, phbMaxDevs, phbModel, phbOfDevice, phbWindowSize, spaprIndex, xicsOf, xiveOf } from './spapr/machine.js';
 import { indexMachine } from './machine-index.js';
 import type { DecodedField, ValueDecode } from './trace.js';
 import { swappedAddressCandidate, swappedDataCandidate } from './x86/byte-swap.js';
@@ -37,6 +40,8 @@ export interface DecodeContext {
     address?: bigint;
     /** For an IRTE: its index in the table. */
     index?: number;
+    /** For a PHB window write: the PHB, when known directly (else the device's). */
+    phbId?: ElementId;
 }
 
 interface Resolved {
@@ -233,4 +238,241 @@ export function decodeBdf(bdf: Bdf, ctx: DecodeContext): ValueDecode {
         field('Function', 2, 0, rid & 7, String(rid & 7), 'function number'),
     ];
     return { title: `BDF ${formatBdf(bdf)}`, context: contextLines(ctx, r, false), fields, summary, notes };
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// pseries, KVM GSIs, vector state
+
+/** 'phb0 (legacy MSI model, window 0x1000_0000_0000 + 0x200000, 32 slots)'. */
+export function describePhb(phb: Phb): string {
+    const model = phbModel(phb);
+    return `${phb.name} (${model} MSI model, window ${hexGrouped(phb.msiWindow, phb.msiWindow > 0xffff_ffffn ? 16 : 8)} + ${hex(phbWindowSize(phb))}${model === 'legacy' ? `, ${phbMaxDevs(phb)} slots` : ''})`;
+}
+
+function phbOfContext(ctx: DecodeContext): Phb | undefined {
+    const m = ctx.machine;
+    if (!m) return undefined;
+    if (ctx.phbId) return spaprIndex(m).phbs.get(ctx.phbId);
+    const device = ctx.deviceId ? indexMachine(m).devices.get(ctx.deviceId) : undefined;
+    return device ? phbOfDevice(m, device) : undefined;
+}
+
+function ownerText(m: Machine, irq: number): string {
+    const claim = spaprIndex(m).claimers(irq);
+    if (claim.length === 0) return 'allocated to no device';
+    return `allocated to ${claim.map((d) => d.name).join(' and ')}${claim.length > 1 ? ' (claimed twice)' : ''}`;
+}
+
+/**
+ * Decode of a write to a PHB's MSI window (pseries): the legacy model's slot, vector and XICS IRQ, or the
+ * current model's "data is the IRQ" (ROUTING.md §5.1, §5.2). The PHB comes from `ctx.phbId` or the device.
+ */
+export function decodePhbWindowAddress(address: bigint, data: number, ctx: DecodeContext): ValueDecode {
+    data >>>= 0;
+    const m = ctx.machine;
+    const phb = phbOfContext(ctx);
+    const device = m && ctx.deviceId ? indexMachine(m).devices.get(ctx.deviceId) : undefined;
+    const context: string[] = [];
+    if (device) context.push(`device ${device.name} (${formatBdf(device.bdf)})`);
+    if (phb) context.push(`on PHB ${describePhb(phb)}`);
+    const xics = m ? xicsOf(m) : undefined;
+    if (xics) context.push(`XICS sources ${hex(xics.first)}..${hex(xics.last)}${m?.xics ? '' : ' (default)'}`);
+    context.push(`profile ${ctx.profile}`);
+    const addrText = hexGrouped(address, address > 0xffff_ffffn ? 16 : 8);
+    const busBytes = leBytes(address, address > 0xffff_ffffn ? 8 : 4);
+    if (!phb || !m || !xics) {
+        return {
+            title: 'PHB MSI window write',
+            context,
+            fields: [field('Data', 31, 0, data, hex(data), 'message data')],
+            summary: `${addrText} ← ${hex(data)}: no PHB is known for this write, so it cannot be decoded`,
+            busBytes,
+            notes: [],
+        };
+    }
+    const size = phbWindowSize(phb);
+    const model = phbModel(phb);
+    const notes: string[] = [];
+    if (address < phb.msiWindow || address - phb.msiWindow >= size) {
+        return {
+            title: `PHB ${phb.name} MSI window write`,
+            context,
+            fields: [field('Address', 63, 0, address, addrText, `outside the window ${hexGrouped(phb.msiWindow, 16)} + ${hex(size)}`, true), field('Data', 31, 0, data, hex(data), 'message data')],
+            summary: `outside the MSI window of ${phb.name}: an ordinary DMA write, no interrupt`,
+            busBytes,
+            notes,
+        };
+    }
+    const off = address - phb.msiWindow;
+    const inIcs = (irq: number): boolean => irq >= xics.first && irq <= xics.last;
+    if (model === 'current') {
+        const ok = inIcs(data);
+        const owner = ok ? ownerText(m, data) : '';
+        const unclaimed = ok && spaprIndex(m).claimers(data).length === 0;
+        const fields = [
+            field('Window offset', 63, 0, off, hex(off), 'ignored: spapr_msi_write uses only the data'),
+            field('IRQ (data)', 31, 0, data, hex(data), ok ? `global XICS IRQ → ICS source ${hex(data - xics.first)}, ${owner}` : `outside the XICS sources ${hex(xics.first)}..${hex(xics.last)}`, !ok || unclaimed),
+        ];
+        if (!ok) notes.push(`IRQ ${hex(data)} is not an XICS source: spapr-irq-out-of-ics`);
+        else if (unclaimed) notes.push(`IRQ ${hex(data)} is in no device's allocation: spapr-irq-unclaimed`);
+        const xive = ok ? xiveOf(m, data, spaprIndex(m).claimers(data)[0]?.irqAllocation) : undefined;
+        return {
+            title: `PHB ${phb.name} MSI window write (current model)`,
+            context,
+            fields,
+            summary: ok ? `data is the IRQ: XICS irq ${hex(data)} (source ${hex(data - xics.first)}) → server ${xive!.server} · priority ${xive!.priority}` : `data ${hex(data)} is not an XICS IRQ`,
+            busBytes,
+            notes,
+        };
+    }
+    // Legacy: ndev = off >> 16, vec = ((off & 0xFFFF) >> 2) | data, irq = msi_table[ndev].irq + vec.
+    const ndev = Number(off >> 16n);
+    const addrVec = Number((off & 0xffffn) >> 2n);
+    const vec = (addrVec | data) >>> 0;
+    const max = phbMaxDevs(phb);
+    const table = spaprIndex(m).legacyTable(phb.id);
+    const owner = ndev < max ? table.slots[ndev] : undefined;
+    const alloc = owner?.irqAllocation;
+    const hiBit = Math.max(16, (size - 1n).toString(2).length - 1);
+    const fields: DecodedField[] = [
+        field('ndev (slot)', hiBit, 16, ndev, String(ndev), ndev >= max ? `past the ${max} msi_table slots` : owner ? `msi_table[${ndev}]: ${owner.name}, IRQs ${hex(alloc!.base)}..${hex(alloc!.base + alloc!.count - 1)}` : 'slot not configured', ndev >= max || !owner),
+        field('vector (address)', 15, 2, addrVec, String(addrVec), 'MSI-X vector number firmware put in the address'),
+        field('Data', 31, 0, data, hex(data), data ? `ORed into the vector (MSI: the device's vector number) → vec ${vec}` : 'ORed into the vector (0)'),
+    ];
+    let summary: string;
+    if (ndev >= max) {
+        summary = `slot ${ndev} is past msi_table (${max} slots): spapr-ndev-overflow`;
+        notes.push('the 2012 decoder read past msi_table here (ROUTING.md §10.9)');
+    } else if (!owner) {
+        summary = `slot ${ndev}, vector ${vec}: the slot is not configured`;
+    } else if (vec >= alloc!.count) {
+        summary = `slot ${ndev} (${owner.name}), vector ${vec}: past the ${alloc!.count} allocated vector(s)`;
+        fields.push(field('vec', 31, 0, vec, String(vec), `not below ${alloc!.count}`, true));
+    } else {
+        const irq = alloc!.base + vec;
+        const inRange = inIcs(irq);
+        const xive = inRange ? xiveOf(m, irq, alloc) : undefined;
+        summary = inRange
+            ? `slot ${ndev} (${owner.name}), vector ${vec} → XICS irq ${hex(irq)} (source ${hex(irq - xics.first)}) → server ${xive!.server} · priority ${xive!.priority}`
+            : `slot ${ndev} (${owner.name}), vector ${vec} → IRQ ${hex(irq)}, outside the XICS sources`;
+        if (device && owner !== device) notes.push(`slot ${ndev} belongs to ${owner.name}, not ${device.name}`);
+    }
+    return { title: `PHB ${phb.name} MSI window write (legacy model)`, context, fields, summary, busBytes, notes };
+}
+
+/** What a KVM GSI is: its route(s), the irqfds on it, direct mapping (ROUTING.md §6). */
+export function describeGsi(gsi: number, ctx: DecodeContext): ValueDecode {
+    const m = ctx.machine;
+    const context: string[] = [];
+    if (!m) {
+        return { title: `KVM GSI ${gsi}`, context: [`profile ${ctx.profile}`], fields: [], summary: `GSI ${gsi}: no machine to look it up in`, notes: [] };
+    }
+    const mapping = gsiMappingOf(m);
+    const max = maxRoutesOf(m);
+    context.push(`${m.name}: ${mapping} GSI mapping, route limit ${max}, ${(m.kvm.routes ?? []).length} route(s)`);
+    context.push(`profile ${ctx.profile}`);
+    const routes = routesOfGsi(m, gsi);
+    const fds = irqfdsOfGsi(m, gsi);
+    const idx = indexMachine(m);
+    const srcName = (f: { source: { device: string; kind: string; index: number } }): string => {
+        const d = idx.devices.get(f.source.device);
+        return `${d?.name ?? f.source.device}.${f.source.kind}[${f.source.index}]`;
+    };
+    const fields: DecodedField[] = [];
+    const notes: string[] = [];
+    if (mapping === 'routed' && (gsi < 0 || gsi >= max)) notes.push(`GSI ${gsi} is not below the route limit ${max}: kvm-gsi-out-of-range`);
+    for (const r of routes) {
+        if (r.kind === 'msi') {
+            const a = r.address ?? 0n;
+            fields.push(field(`route ${r.kind}`, 63, 0, a, hexGrouped(a, a > 0xffff_ffffn ? 16 : 8), `MSI route: address ${hexGrouped(a, a > 0xffff_ffffn ? 16 : 8)} data ${hex(r.data ?? 0)}${r.devid !== undefined ? ` devid ${hex(r.devid)} (KVM_MSI_VALID_DEVID)` : ''}`));
+        } else {
+            fields.push(field('route irqchip', 31, 0, r.pin ?? 0, `${r.irqchip ?? 'irqchip'} pin ${r.pin ?? '?'}`, 'irqchip (pin) route'));
+        }
+    }
+    if (routes.length > 1) notes.push(`${routes.length} routes on one GSI: KVM accepts only one MSI route (and one per irqchip) per GSI`);
+    for (const f of fds) notes.push(`irqfd from ${srcName(f)}`);
+    let summary: string;
+    if (mapping === 'direct') {
+        const xics = xicsOf(m);
+        const inIcs = gsi >= xics.first && gsi <= xics.last;
+        summary = inIcs
+            ? `GSI ${gsi} (${hex(gsi)}) = XICS irq ${hex(gsi)} (source ${hex(gsi - xics.first)}), ${ownerText(m, gsi)}: direct mapping, no route`
+            : `GSI ${gsi} (${hex(gsi)}) is not an XICS source (${hex(xics.first)}..${hex(xics.last)}): direct mapping needs GSI = XICS irq`;
+        if (routes.some((r) => r.kind === 'msi')) notes.push('direct mapping: the MSI route is never used');
+    } else if (routes.length === 0) {
+        summary = `GSI ${gsi}: no route${fds.length ? ` — the irqfd from ${fds.map(srcName).join(', ')} injects nothing` : ''}`;
+    } else {
+        const r = routes.find((x) => x.kind === 'msi') ?? routes[0];
+        summary =
+            r.kind === 'msi'
+                ? `GSI ${gsi} → MSI route ${hexGrouped(r.address ?? 0n, (r.address ?? 0n) > 0xffff_ffffn ? 16 : 8)} ← ${hex(r.data ?? 0)}${fds.length ? ` (irqfd from ${fds.map(srcName).join(', ')})` : ''}`
+                : `GSI ${gsi} → ${r.irqchip ?? 'irqchip'} pin ${r.pin ?? '?'}`;
+        if (r.kind === 'msi') {
+            for (const f of fds) {
+                const d = idx.devices.get(f.source.device);
+                if (!d || f.source.kind === 'signal') continue;
+                const st = vectorStateOf(d, f.source.kind, f.source.index);
+                if (st && (st.address !== (r.address ?? 0n) || st.data !== ((r.data ?? 0) >>> 0))) {
+                    notes.push(`stale: ${srcName(f)} now holds ${hexGrouped(st.address, st.address > 0xffff_ffffn ? 16 : 8)} ← ${hex(st.data)} (kvm-route-stale)`);
+                }
+            }
+        }
+    }
+    return { title: `KVM GSI ${gsi}`, context, fields, summary, notes };
+}
+
+/**
+ * A vector's mask, pending and enable state with the bit positions that hold them: MSI-X Message Control
+ * bits 15 / 14, Vector Control bit 0 at table offset 16·k + 12, PBA qword k/64 bit k mod 64; MSI Enable,
+ * Mask Bits and Pending Bits (offsets 0x0C / 0x10 for a 32-bit capability, 0x10 / 0x14 for 64-bit); IMS
+ * device-defined.
+ */
+export function describeVectorState(source: SourceRef, ctx: DecodeContext): ValueDecode {
+    const m = ctx.machine;
+    const device = m ? indexMachine(m).devices.get(source.device) : undefined;
+    const name = `${device?.name ?? source.device}.${source.kind}[${source.index}]`;
+    if (!m || !device || source.kind === 'signal') {
+        return { title: `${name} state`, context: [`profile ${ctx.profile}`], fields: [], summary: source.kind === 'signal' ? 'a KVM_SIGNAL_MSI injection has no mask or pending state' : 'unknown source', notes: [] };
+    }
+    const fw = isSpaprRouted(m) && device.irqAllocation ? firmwareMessage(m, device, source.kind, source.index) : undefined;
+    const s = vectorStateOf(device, source.kind, source.index, fw);
+    if (!s) return { title: `${name} state`, context: [`profile ${ctx.profile}`], fields: [], summary: `${device.name} has no ${source.kind} storage`, notes: [] };
+    const k = source.index;
+    const fields: DecodedField[] = [];
+    const notes: string[] = [];
+    const onOff = (b: boolean): string => (b ? '1' : '0');
+    if (s.kind === 'msix') {
+        fields.push(field('MSI-X Enable', 15, 15, s.enabled ? 1 : 0, onOff(s.enabled), 'Message Control bit 15'));
+        fields.push(field('Function Mask', 14, 14, s.functionMasked ? 1 : 0, onOff(s.functionMasked), 'Message Control bit 14: masks every vector'));
+        fields.push(field('Vector Control: Mask', 0, 0, s.masked ? 1 : 0, onOff(s.masked), `entry ${k}: table offset ${hex(k * 16 + 12)} (16·${k} + 12), bit 0`));
+        fields.push(field('Pending', k & 63, k & 63, s.pending ? 1 : 0, onOff(s.pending), `PBA qword ${k >>> 6} (offset ${hex((k >>> 6) * 8)}) bit ${k & 63}`));
+    } else if (s.kind === 'msi') {
+        const cap = device.msi!;
+        const maskOff = cap.is64 ? 0x10 : 0x0c;
+        fields.push(field('MSI Enable', 0, 0, s.enabled ? 1 : 0, onOff(s.enabled), 'Message Control bit 0'));
+        fields.push(field('Per-Vector Masking Capable', 8, 8, s.maskable ? 1 : 0, onOff(s.maskable), s.maskable ? 'has Mask Bits and Pending Bits' : 'no Mask / Pending registers: the vector cannot be masked'));
+        if (s.maskable) {
+            fields.push(field('Mask Bits', k, k, s.masked ? 1 : 0, onOff(s.masked), `capability offset ${hex(maskOff)}, bit ${k}`));
+            fields.push(field('Pending Bits', k, k, s.pending ? 1 : 0, onOff(s.pending), `capability offset ${hex(maskOff + 4)}, bit ${k}`));
+        } else if (s.masked || s.pending) {
+            notes.push(`mask / pending bit ${k} set on a capability without per-vector masking: ignored (msi-mask-unsupported)`);
+        }
+        notes.push(cap.latches === true ? 'the device latches its message' : cap.latches === false ? 'the device does not latch its message: a rewrite while enabled and unmasked may tear' : 'latching not declared: whether a rewrite while enabled may tear is unknown');
+    } else {
+        fields.push(field('Mask', 0, 0, s.masked ? 1 : 0, onOff(s.masked), s.maskable ? `IMS entry ${k} mask (device-defined)` : 'the store declares no mask: ignored'));
+        fields.push(field('Pending', 0, 0, s.pending ? 1 : 0, onOff(s.pending), `IMS entry ${k} pending bit (device-defined)`));
+    }
+    const hold = effectiveMask(s);
+    let summary: string;
+    if (hold === 'disabled') summary = `disabled: nothing is sent and nothing becomes pending`;
+    else if (hold) summary = `${hold.replace('-', ' ')}: a fired vector sets its pending bit${s.pending ? ' (set now: delivered on unmask)' : ''}`;
+    else summary = `enabled, unmasked: fires now${s.pending ? '; the pending bit is set although nothing holds the vector' : ''}`;
+    if (fw) notes.push('message programmed by firmware (ibm,change-msi)');
+    return {
+        title: `${name} state`,
+        context: [`device ${device.name} (${formatBdf(device.bdf)})`, `profile ${ctx.profile}`],
+        fields,
+        summary,
+        notes,
+    };
 }

@@ -132,7 +132,215 @@ export const DIAGNOSTIC_CODES = {
     'route-unsupported-arch': {
         severity: 'info',
         title: 'routing not modelled for this architecture',
-        description: 'The route tracer follows x86 machines (host bridge, VT-d, local APICs); sPAPR, ITS and IMSIC have decoders but no machine model yet.',
+        description: 'The route tracer follows x86 machines (host bridge, VT-d, local APICs) and pseries machines with a PHB model (PHB MSI window, XICS); ITS and IMSIC have decoders but no machine model yet.',
+    },
+
+    // sPAPR (pseries): PHB MSI window decode and XICS (ROUTING.md §5)
+    'spapr-no-phb': {
+        severity: 'error',
+        title: 'device not under a PHB',
+        description: 'On a pseries machine MSIs are decoded by the PCI host bridge (PHB) the device sits under; this device\'s bus (and every bus above it) names no PHB, so its MSI writes decode nowhere (§5).',
+    },
+    'spapr-outside-msi-window': {
+        severity: 'error',
+        title: 'MSI address outside the PHB window',
+        description: 'The message address is not inside the MSI window of the device\'s PHB (legacy: 32 slots of 64 KiB; current: one page); the write is an ordinary DMA write and raises no interrupt (§5.1, §5.2).',
+    },
+    'spapr-ndev-overflow': {
+        severity: 'error',
+        title: 'MSI slot past the PHB\'s msi_table',
+        description: 'Legacy model: ndev = offset >> 16 is not below SPAPR_MSIX_MAX_DEVS (32); the 2012 code read past msi_table (§5.1, §10.9). Also reported on an allocation whose slot is past the table.',
+    },
+    'spapr-slot-not-configured': {
+        severity: 'error',
+        title: 'MSI slot not configured',
+        description: 'Legacy model: the window slot the address selects has no ibm,change-msi allocation (msi_table[ndev].nvec = 0); the 2012 code delivered irq 0 + vec (§5.1).',
+    },
+    'spapr-vector-out-of-range': {
+        severity: 'error',
+        title: 'vector past the device\'s allocation',
+        description: 'The vector number (legacy: ((offset & 0xFFFF) >> 2) ORed with the data; current: the source index) is not below the count ibm,change-msi allocated to the device (§5.1, §5.2).',
+    },
+    'spapr-irq-out-of-ics': {
+        severity: 'error',
+        title: 'IRQ outside the XICS source range',
+        description: 'The decoded global IRQ number is not one of the ICS\'s sources (ICS offset .. offset + nr_irqs − 1, §5.3); spapr_qirq has no source for it.',
+    },
+    'spapr-irq-unclaimed': {
+        severity: 'error',
+        title: 'IRQ allocated to no device',
+        description: 'Current model: the data (the global IRQ number) is not inside any device\'s ibm,change-msi allocation; the source was never configured (its XIVE priority is still 0xFF), so the interrupt is lost (§5.2).',
+    },
+    'spapr-irq-claimed-twice': {
+        severity: 'error',
+        title: 'XICS source claimed by two devices',
+        description: 'The IRQ the vector reaches lies in the allocations of two devices: both drivers handle it, and each sees the other\'s interrupts. MSI decode is per PHB (the same address on two PHBs is legal), but the XICS source space is global (§5.2, §5.3).',
+    },
+    'spapr-irq-other-device': {
+        severity: 'error',
+        title: 'vector reaches another device\'s IRQ',
+        description: 'The vector decodes to an XICS IRQ allocated to a different device (legacy: the address selects another device\'s window slot); that device\'s handler runs instead (§5.1, §5.2).',
+    },
+    'spapr-allocation-overlap': {
+        severity: 'error',
+        title: 'overlapping IRQ allocations',
+        description: 'Two devices\' ibm,change-msi allocations share XICS IRQs, or (legacy model) the same msi_table slot; firmware never hands out the same source or slot twice (§5.1, §5.2).',
+    },
+    'spapr-allocation-outside-ics': {
+        severity: 'error',
+        title: 'IRQ allocation outside the XICS source range',
+        description: 'An allocation (base .. base + count − 1) runs outside the ICS\'s sources (§5.3).',
+    },
+    'spapr-allocation-exceeds-device': {
+        severity: 'warning',
+        title: 'allocation larger than the device\'s vectors',
+        description: 'ibm,change-msi clamps the request to the device\'s maximum (the MSI-X table size, or the MSI vectors it is capable of); the extra IRQs are never used (§5.2).',
+    },
+    'spapr-msi-block-unaligned': {
+        severity: 'error',
+        title: 'MSI IRQ block not aligned',
+        description: 'Current model, MSI: the device replaces the low MME bits of the data (the IRQ number) with the vector number, so the block must be a power of two and aligned to its size, as ibm,change-msi allocates it (§5.2, §7).',
+    },
+    'xics-server-unknown': {
+        severity: 'error',
+        title: 'XICS server matches no CPU',
+        description: 'The source\'s XIVE server number is not the interrupt server of any CPU; the interrupt is presented nowhere (§5.4).',
+    },
+    'xics-server-duplicate': {
+        severity: 'error',
+        title: 'duplicate interrupt server number',
+        description: 'Two CPUs have the same XICS interrupt server number.',
+    },
+
+    // KVM GSI routing, irqfd, KVM_SIGNAL_MSI (ROUTING.md §6, thread 001)
+    'kvm-route-stale': {
+        severity: 'warning',
+        title: 'GSI route differs from the vector\'s message',
+        description: 'An irqfd delivers the GSI\'s route, not the device\'s current entry; the route still holds an older address / data. The VMM must update it (QEMU kvm_irqchip_update_msi_route, the "FIXME: MSI(-X) vector has changed" case of thread 001).',
+    },
+    'kvm-gsi-mismatch': {
+        severity: 'error',
+        title: 'irqfd GSI is not the vector\'s XICS IRQ',
+        description: 'With direct GSI mapping (pseries, kvm_gsi_direct_mapping) the GSI is the XICS IRQ number; the irqfd\'s GSI differs from the IRQ the PHB decodes from the vector\'s message, so KVM raises another source (§5.2, §6).',
+    },
+    'kvm-route-limit': {
+        severity: 'error',
+        title: 'GSI routing table over its limit',
+        description: 'The routing table holds more entries than the route limit (KVM_MAX_IRQ_ROUTES, 4096, or the VMM\'s lower cap): KVM_SET_GSI_ROUTING fails (§6).',
+    },
+    'kvm-route-limit-near': {
+        severity: 'warning',
+        title: 'GSI routing table near its limit',
+        description: 'The routing table holds 90 % or more of the route limit (KVM_MAX_IRQ_ROUTES or the VMM\'s cap): a few more vectors (hotplug, MSI-X enable of another device) and KVM_SET_GSI_ROUTING fails (§6).',
+    },
+    'kvm-gsi-duplicate': {
+        severity: 'error',
+        title: 'GSI routed twice',
+        description: 'KVM allows one non-irqchip route per GSI, and one route per irqchip per GSI; KVM_SET_GSI_ROUTING rejects the table (virt/kvm/irqchip.c setup_routing_entry).',
+    },
+    'kvm-irqfd-missing-gsi': {
+        severity: 'error',
+        title: 'irqfd to a GSI without a route',
+        description: 'The irqfd\'s GSI has no routing entry: signalling the eventfd injects nothing (§6).',
+    },
+    'kvm-gsi-out-of-range': {
+        severity: 'error',
+        title: 'GSI out of range',
+        description: 'A routed GSI must be below the route limit (KVM_MAX_IRQ_ROUTES or the VMM\'s cap); with direct mapping the GSI must be an XICS source number (§5.3, §6).',
+    },
+    'kvm-irqfd-irqchip-route': {
+        severity: 'warning',
+        title: 'MSI vector bound to an irqchip pin route',
+        description: 'The irqfd of a message-signalled vector fires an irqchip (pin) route: the guest sees a pin interrupt, not the vector\'s message. I/O APIC redirection is not modelled, so the trace ends at the pin.',
+    },
+    'kvm-irqfd-duplicate-source': {
+        severity: 'warning',
+        title: 'vector bound to two irqfds',
+        description: 'One vector is carried by two irqfds; the VMM keeps one irqfd per vector, so one of them is stale.',
+    },
+    'kvm-irqfd-unknown-source': {
+        severity: 'error',
+        title: 'irqfd names no interrupt source',
+        description: 'The irqfd\'s device or vector does not exist in the machine.',
+    },
+    'kvm-route-ignored-direct': {
+        severity: 'hint',
+        title: 'MSI route unused with direct GSI mapping',
+        description: 'With direct GSI mapping (pseries) no MSI route is allocated: the irqfd\'s GSI is the XICS IRQ. The declared MSI route is never consulted.',
+    },
+    'kvm-direct-mapping-unsupported': {
+        severity: 'error',
+        title: 'direct GSI mapping on a non-pseries machine',
+        description: 'Direct GSI mapping (kvm_gsi_direct_mapping) exists for pseries, where the GSI is the XICS IRQ; on x86 every MSI vector needs a route.',
+    },
+    'kvm-signal-unsupported': {
+        severity: 'error',
+        title: 'KVM_SIGNAL_MSI not available',
+        description: 'KVM_SIGNAL_MSI needs MSI routing in the in-kernel irqchip; the pseries XICS has none (QEMU pulses the XICS IRQ instead).',
+    },
+
+    // MSI / MSI-X / IMS masking and latching (ROUTING.md §7, threads 002, 003)
+    'msi-mask-unsupported': {
+        severity: 'warning',
+        title: 'MSI vector masked without per-vector masking',
+        description: 'An MSI capability without the per-vector masking capability has no Mask Bits register: a vector cannot be masked, and it keeps firing (§7).',
+    },
+    'ims-mask-unsupported': {
+        severity: 'warning',
+        title: 'IMS entry masked on an unmaskable store',
+        description: 'The device declares its interrupt message store without a per-entry mask: the entry keeps firing (thread 003).',
+    },
+    'msi-latch-unknown': {
+        severity: 'hint',
+        title: 'MSI latching unknown: a rewrite may tear',
+        description: 'Whether an MSI device latches address and data atomically is implementation-defined (thread 002). Without per-vector masking the kernel cannot mask the vector while it rewrites the message (x86 msi_set_affinity without interrupt remapping), so a non-latching device may send a torn message.',
+    },
+    'msi-may-tear': {
+        severity: 'warning',
+        title: 'MSI rewrite may tear',
+        description: 'The device does not latch its MSI message and the capability has no per-vector masking: a rewrite of the message while enabled (x86 msi_set_affinity without interrupt remapping) may send old address with new data (thread 002).',
+    },
+    'msix-write-unmasked': {
+        severity: 'warning',
+        title: 'MSI-X entry written while unmasked',
+        description: 'Software must not change the address or data of an MSI-X entry while it is unmasked (and MSI-X enabled, the function not masked): the result is undefined (§7, thread 002). Mask, write, unmask.',
+    },
+    'ims-write-unmasked': {
+        severity: 'warning',
+        title: 'IMS entry written while unmasked',
+        description: 'An IMS entry carries the same caveat as MSI-X: changing its message while it can fire is undefined (thread 003).',
+    },
+
+    // VFIO assignment (thread 004)
+    'vfio-table-not-page-aligned': {
+        severity: 'warning',
+        title: 'MSI-X table not page aligned',
+        description: 'The MSI-X table does not start on a host page boundary, so the page that holds it also holds other registers: VFIO must trap them with it (or map the table straight through with MSIX_MAPPABLE).',
+    },
+    'vfio-pba-not-page-aligned': {
+        severity: 'warning',
+        title: 'MSI-X PBA not page aligned',
+        description: 'The Pending Bit Array does not start on a host page boundary, so the page that holds it also holds other registers.',
+    },
+    'vfio-table-pba-overlap': {
+        severity: 'error',
+        title: 'MSI-X table and PBA overlap',
+        description: 'The MSI-X table (16 bytes per entry) and the PBA (ceil(n/64) × 8 bytes) share bytes in the same BAR; the PCI specification forbids it.',
+    },
+    'vfio-msix-outside-bar': {
+        severity: 'error',
+        title: 'MSI-X structure outside its BAR',
+        description: 'The MSI-X table or PBA (offset + size) runs past the end of the BAR that holds it, or its offset is not QWORD aligned (the low 3 bits of the offset register are the BIR).',
+    },
+    'vfio-mask-not-emulated': {
+        severity: 'warning',
+        title: 'MSI-X masking not emulated',
+        description: 'The MSI-X table is mapped straight through to the guest (VFIO_REGION_INFO_CAP_MSIX_MAPPABLE), so the VMM never sees the guest\'s Vector Control writes and cannot emulate masking and the PBA, which QEMU relies on (thread 004).',
+    },
+    'vfio-table-shares-page': {
+        severity: 'info',
+        title: 'MSI-X table shares a page with other registers',
+        description: 'The trapped MSI-X table shares a host page with other registers of its BAR: accesses to those registers trap too, a performance cost (thread 004).',
     },
 } satisfies Record<string, DiagnosticCodeInfo>;
 

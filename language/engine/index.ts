@@ -6,13 +6,25 @@ export type * from './model.js';
 export type * from './trace.js';
 
 // Whole machines
-export { route, listSources, sourceName, irteUsedBy, type RouteOptions } from './route.js';
+export { route, listSources, listSignals, sourceName, irteUsedBy, type RouteOptions } from './route.js';
+export { KVM_MAX_IRQ_ROUTES } from './model.js';
 export { checkMachine, type CheckOptions } from './check.js';
 export { summarizeOutcome, summarizeDevice, compressIndices } from './summary.js';
 export { DIAGNOSTIC_CODES, type DiagnosticCode, type DiagnosticCodeInfo } from './diagnostics.js';
 
 // Hover decodes
-export { decodeMsiAddress, decodeMsiData, decodeIrte, decodeBdf, describeIommu, type DecodeContext } from './decode.js';
+export {
+    decodeMsiAddress,
+    decodeMsiData,
+    decodeIrte,
+    decodeBdf,
+    describeIommu,
+    decodePhbWindowAddress,
+    describePhb,
+    describeGsi,
+    describeVectorState,
+    type DecodeContext,
+} from './decode.js';
 
 // Bits
 export { hex, hexPad, hex64, hexGrouped, parseHexBig, toBig, leBytes, byteSwap32, byteSwap64, bigintReplacer } from './bits.js';
@@ -126,8 +138,53 @@ export {
     type MsixFireReason,
 } from './pci/msix.js';
 
+// Vector state (MSI / MSI-X / IMS masking and pending), VFIO layout
+export {
+    fire,
+    mask,
+    unmask,
+    setFunctionMask,
+    setEnabled,
+    writeMessage,
+    effectiveMask,
+    vectorStateOf,
+    pendingBitOf,
+    type StorageKind,
+    type VectorState,
+    type VectorStep,
+    type VectorEffect,
+    type VectorViolation,
+    type HoldReason,
+} from './pci/vector-state.js';
+export { msixLayout, msixTableBytes, msixPbaBytes, vfioFindings, vfioPageSize, VFIO_DEFAULT_PAGE_SIZE, VFIO_PPC64_PAGE_SIZE, type MsixLayout } from './pci/vfio.js';
+
+// KVM GSI routing, irqfd
+export { gsiMappingOf, maxRoutesOf, irqfdsOf, irqfdsOfGsi, routesOfGsi, kvmMachineFindings } from './kvm/routing.js';
+
+// sPAPR (pseries): PHB MSI decode, XICS
+export { spaprLegacyDecode, spaprCurrentDecode, SPAPR_LEGACY_MAX_DEVS, SPAPR_LEGACY_SLOT_SIZE, type SpaprResult, type SpaprError } from './spapr/phb-msi.js';
+export {
+    isSpaprRouted,
+    phbOfDevice,
+    phbModel,
+    phbWindowSize,
+    phbMaxDevs,
+    legacySlotOf,
+    firmwareMessage,
+    xicsOf,
+    xiveOf,
+    cpuServer,
+    cpusOfServer,
+    spaprIndex,
+    SPAPR_DEFAULT_XICS,
+    XICS_DEFAULT_PRIORITY,
+    XICS_MASKED_PRIORITY,
+    type SpaprIndex,
+    type LegacyTable,
+    type Xive,
+} from './spapr/machine.js';
+
 // Other architectures (decoders; no machine model yet)
-export { spaprLegacyDecode, spaprCurrentDecode, type SpaprResult, type SpaprError } from './spapr/phb-msi.js';
 export { itsTranslate, type ItsState, type ItsResult, type ItsError } from './arm/its.js';
 export { imsicDecode, type ImsicFile, type ImsicResult } from './riscv/imsic.js';
 

@@ -6,6 +6,7 @@
  * Code that edits the structure or a CPU in place calls invalidateMachineIndex().
  */
 import type { Bridge, Bus, Cpu, Device, ElementId, Iommu, Machine } from './model.js';
+import { invalidateSpaprIndex } from './spapr/machine.js';
 import { defaultXapicLogicalId, type ApicTarget } from './x86/apic-delivery.js';
 
 export interface MachineIndex {
@@ -27,6 +28,7 @@ const cache = new WeakMap<Machine, MachineIndex>();
 /** Drops the cached tables of a machine edited in place. */
 export function invalidateMachineIndex(machine: Machine): void {
     cache.delete(machine);
+    invalidateSpaprIndex(machine);
 }
 
 export function indexMachine(machine: Machine): MachineIndex {

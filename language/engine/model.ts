@@ -20,13 +20,23 @@ export interface Machine {
     name: string;
     arch: Arch;
     apic: ApicConfig;
-    /** How the VMM / KVM interprets MSI messages (ROUTING.md §1.3–1.5). */
-    kvm: KvmMsiOptions;
+    /**
+     * How the VMM / KVM interprets MSI messages (ROUTING.md §1.3–1.5), and optionally its GSI routing table,
+     * irqfds and KVM_SIGNAL_MSI injections (§6).
+     */
+    kvm: KvmConfig;
     cpus: Cpu[];
     iommus: Iommu[];
     buses: Bus[];
     bridges: Bridge[];
     devices: Device[];
+    /**
+     * sPAPR (pseries) PCI host bridges (ROUTING.md §5). A `ppc64` machine is routed end to end when this is
+     * defined (even empty); without it the engine reports `route-unsupported-arch` as for any other arch.
+     */
+    phbs?: Phb[];
+    /** The XICS interrupt source controller of a pseries machine (ROUTING.md §5.3, §5.4). */
+    xics?: XicsConfig;
 }
 
 export type ApicMode = 'xapic' | 'x2apic';
@@ -47,12 +57,167 @@ export interface KvmMsiOptions {
     extDestId: boolean;
 }
 
+/** KVM's default KVM_MAX_IRQ_ROUTES (include/linux/kvm_host.h, ROUTING.md §6). */
+export const KVM_MAX_IRQ_ROUTES = 4096;
+
+/**
+ * The `kvm` block of a machine: the MSI interpretation options plus, all optional, the GSI routing table
+ * (KVM_SET_GSI_ROUTING), the irqfds and the KVM_SIGNAL_MSI injections the VMM makes (ROUTING.md §6).
+ */
+export interface KvmConfig extends KvmMsiOptions {
+    /** The element of the `kvm` block (for findings about the table as a whole). */
+    id?: ElementId;
+    /** GSI routing entries, as the VMM programmed them. */
+    routes?: KvmRoute[];
+    /** eventfds bound to GSIs: a device vector delivered through an irqfd follows its GSI's route. */
+    irqfds?: KvmIrqfd[];
+    /** KVM_SIGNAL_MSI injections, traced as sources of their own (SourceRef kind 'signal'). */
+    signals?: KvmSignalMsi[];
+    /**
+     * The route limit: KVM_MAX_IRQ_ROUTES (default 4096) or a lower cap of the VMM. GSIs must be below it
+     * and the routing table may hold at most this many entries.
+     */
+    maxRoutes?: number;
+    /**
+     * `routed`: the VMM allocates a GSI per vector and programs an MSI route with the vector's message
+     * (x86; QEMU kvm_irqchip_add_msi_route). `direct`: the GSI *is* the XICS interrupt number and no route
+     * is allocated (pseries, QEMU kvm_gsi_direct_mapping). Default: direct on ppc64, routed elsewhere.
+     */
+    gsiMapping?: 'routed' | 'direct';
+}
+
+export type KvmRouteKind = 'msi' | 'irqchip';
+
+/** One GSI routing entry (struct kvm_irq_routing_entry; KVM_IRQ_ROUTING_MSI = 2, IRQCHIP = 1). */
+export interface KvmRoute {
+    id: ElementId;
+    gsi: number;
+    kind: KvmRouteKind;
+    /** MSI route: the guest's message as the VMM holds it (address_hi in bits 63:32). */
+    address?: bigint;
+    data?: number;
+    /** MSI route: devid with KVM_MSI_VALID_DEVID (ITS DeviceID on ARM). */
+    devid?: number;
+    /** irqchip route: which irqchip ('ioapic', 'pic', 'xics', …) and pin. */
+    irqchip?: string;
+    pin?: number;
+}
+
+/** An eventfd bound to a GSI (KVM_IRQFD): when `source` fires, KVM injects the GSI. */
+export interface KvmIrqfd {
+    id: ElementId;
+    /** The device vector whose interrupt the eventfd carries (a VFIO or vhost vector). */
+    source: SourceRef;
+    gsi: number;
+    /** A resample fd (level-triggered irqchip routes only). */
+    resample?: boolean;
+}
+
+/** A KVM_SIGNAL_MSI injection (struct kvm_msi): a message delivered without a device or a route. */
+export interface KvmSignalMsi {
+    id: ElementId;
+    /** A name for the trace ('kvm.signal[0]' when absent). */
+    name?: string;
+    /** address_lo | address_hi << 32. */
+    address: bigint;
+    data: number;
+    /** With KVM_MSI_VALID_DEVID. */
+    devid?: number;
+}
+
+/**
+ * sPAPR PCI host bridge (ROUTING.md §5). MSIs are decoded per PHB: the same window address on two PHBs is
+ * legal, each decodes its own writes.
+ */
+export interface Phb {
+    id: ElementId;
+    name: string;
+    /** Base of the MSI window (legacy: msi_win_addr of this PHB; current: SPAPR_PCI_MSI_WINDOW). */
+    msiWindow: bigint;
+    /** Window size. Default: legacy maxDevs × 64 KiB, current one 4 KiB page. */
+    windowSize?: bigint;
+    /**
+     * `legacy`: 2012 per-device 64 KiB slots, ndev = off >> 16, vec = ((off & 0xFFFF) >> 2) | data,
+     * irq = msi_table[ndev].irq + vec (§5.1). `current`: the data is the global IRQ number (§5.2).
+     * Default: current.
+     */
+    model?: 'legacy' | 'current';
+    /** SPAPR_MSIX_MAX_DEVS, the legacy msi_table size. Default 32. */
+    maxDevs?: number;
+}
+
+/** The XICS source controller (ICS) and the defaults of its per-source XIVE (server, priority). */
+export interface XicsConfig {
+    id: ElementId;
+    /** First global IRQ number of the ICS: the ICS offset (XICS_IRQ_BASE, 0x1000). */
+    first: number;
+    /** Last global IRQ number (inclusive). */
+    last: number;
+    /** The server a source is routed to unless set per source or per allocation. Default: the first CPU's server. */
+    defaultServer?: number;
+    /** The priority of a source unless set. Default 5 (Linux DEFAULT_PRIORITY). 0xFF masks the source. */
+    defaultPriority?: number;
+    /** Per-source XIVE settings (ibm,set-xive), by global IRQ number. */
+    sources?: XicsSource[];
+}
+
+/** ibm,set-xive for one source: the server (CPU) and priority it is presented with. */
+export interface XicsSource {
+    id: ElementId;
+    /** Global IRQ number (source number = irq − ICS offset). */
+    irq: number;
+    server: number;
+    /** 0 is the most favoured, 0xFF masks the source. */
+    priority: number;
+}
+
+/**
+ * What RTAS ibm,change-msi returned for a device: a block of `count` XICS IRQs from `base` (§5.1, §5.2).
+ * The device's MSI or MSI-X vector k is XICS irq base + k.
+ */
+export interface IrqAllocation {
+    id: ElementId;
+    base: number;
+    count: number;
+    /** Legacy model: the msi_table slot (ndev). Default: the first free slot, in device order on the PHB. */
+    slot?: number;
+    /** The XIVE server of the block's sources (overrides the XICS default). */
+    server?: number;
+    /** The XIVE priority of the block's sources (overrides the XICS default). */
+    priority?: number;
+}
+
+/**
+ * VFIO assignment of a device and where its MSI-X table and PBA sit (thread 004). Offsets are within BAR
+ * `msixBar` (and `pbaBar`, default the same BAR).
+ */
+export interface VfioAssignment {
+    id: ElementId;
+    /** Table BIR. */
+    msixBar: number;
+    tableOffset: bigint;
+    /** PBA BIR. Default: msixBar. */
+    pbaBar?: number;
+    pbaOffset: bigint;
+    /** Size of the BAR that holds the table (when known). */
+    barSize?: bigint;
+    /** Host page size: 4096, or 65536 on ppc64 hosts. Default: 65536 on ppc64 machines, 4096 elsewhere. */
+    pageSize?: number;
+    /**
+     * VFIO_REGION_INFO_CAP_MSIX_MAPPABLE used: the table is mapped straight through to the guest instead of
+     * being trapped, so the VMM does not see (and cannot emulate) mask writes.
+     */
+    mmap: boolean;
+}
+
 export interface Cpu {
     id: ElementId;
     /** The CPU's index as written in the file (`cpu 12`). */
     index: number;
     /** The local APIC ID (x2APIC: 32-bit; xAPIC: 8-bit). */
     apicId: number;
+    /** pseries: the XICS interrupt server number. Default: the CPU index. */
+    server?: number;
     mode: ApicMode;
     /** xAPIC logical ID, LDR[31:24]. Undefined: the engine derives the Linux default. */
     logicalId?: number;
@@ -110,6 +275,8 @@ export interface Bus {
     number: number;
     /** The IOMMU that translates this bus's requests (directly or inherited through the bridge above). */
     iommu?: ElementId;
+    /** The sPAPR PHB this bus sits on (pseries), directly or inherited through the bridge above. */
+    phb?: ElementId;
     /** The bridge whose secondary bus this is, if any. */
     parentBridge?: ElementId;
 }
@@ -144,6 +311,10 @@ export interface Device {
     msi?: MsiCapability;
     msix?: MsixCapability;
     ims?: ImsStore;
+    /** pseries: the XICS IRQs firmware (RTAS ibm,change-msi) allocated to the device's MSI / MSI-X vectors. */
+    irqAllocation?: IrqAllocation;
+    /** The device is assigned to the guest through VFIO. */
+    vfio?: VfioAssignment;
 }
 
 /** PCI MSI capability (ROUTING.md §7). */
@@ -198,12 +369,21 @@ export interface ImsStore {
     id: ElementId;
     size: number;
     entries: MessageEntry[];
+    /**
+     * Whether the device implements a per-entry mask (device-defined, thread 003). Undefined: maskable.
+     * An unmaskable store cannot hold a vector pending: a masked entry still fires.
+     */
+    maskable?: boolean;
 }
 
-/** Which interrupt source of a device: MSI vector k, MSI-X entry k, or IMS slot k. */
-export type SourceKind = 'msi' | 'msix' | 'ims';
+/**
+ * Which interrupt source: MSI vector k, MSI-X entry k, or IMS slot k of a device; or `signal`: the
+ * KVM_SIGNAL_MSI injection at position `index` of `machine.kvm.signals`, whose id is in `device`.
+ */
+export type SourceKind = 'msi' | 'msix' | 'ims' | 'signal';
 
 export interface SourceRef {
+    /** The device; for kind 'signal', the KvmSignalMsi's id. */
     device: ElementId;
     kind: SourceKind;
     index: number;

@@ -15,10 +15,11 @@
  * machine between route() and reading them sees the new IRTE contents in the decode.
  */
 import { hex, hexGrouped, hexPad, hi32, lo32 } from './bits.js';
-import { decodeBdf, decodeIrte, decodeMsiAddress, decodeMsiData, describeIommu } from './decode.js';
+import { decodeBdf, decodeIrte, decodeMsiAddress, decodeMsiData, decodePhbWindowAddress, describeIommu, describeVectorState } from './decode.js';
 import { makeFinding, vtdFaultCode, type DiagnosticCode } from './diagnostics.js';
 import { indexMachine, type MachineIndex } from './machine-index.js';
-import type { Cpu, Device, ElementId, IrteSlot, Machine, MessageEntry, Profile, SourceRef, VtdIommu } from './model.js';
+import { gsiMappingOf, irqfdsOf, routesOfGsi } from './kvm/routing.js';
+import type { Cpu, Device, ElementId, IrqAllocation, IrteSlot, KvmIrqfd, Machine, MessageEntry, Profile, SourceRef, VtdIommu } from './model.js';
 import { msiPendingWhere, msiVectorCount, msiVectorData } from './pci/msi.js';
 import { pbaWhere } from './pci/msix.js';
 import type {
@@ -26,6 +27,7 @@ import type {
     ElementRef,
     FaultOutcome,
     Finding,
+    KvmVia,
     Outcome,
     PendingOutcome,
     PostedOutcome,
@@ -38,6 +40,21 @@ import { deliverToApics, vectorHashingPick } from './x86/apic-delivery.js';
 import { swappedAddressCandidate, swappedDataCandidate } from './x86/byte-swap.js';
 import { deliveryModeLabel, deliveryModeName, isIllegalVector, isReservedDeliveryMode } from './x86/delivery-mode.js';
 import { compatAddressFields, compatDataFields, decodeCompatMsi, isInterruptAddress, type CompatMsi } from './x86/msi-compat.js';
+import {
+    cpuServer,
+    cpusOfServer,
+    firmwareMessage,
+    isSpaprRouted,
+    phbMaxDevs,
+    phbModel,
+    phbOfDevice,
+    phbWindowSize,
+    spaprIndex,
+    xicsOf,
+    xiveOf,
+    XICS_MASKED_PRIORITY,
+} from './spapr/machine.js';
+import { spaprCurrentDecode, spaprLegacyDecode, type SpaprError, type SpaprResult } from './spapr/phb-msi.js';
 import { formatRid, irtePda, irteReservedViolations, irteXapicDestOverflow, SVT_NAMES } from './vtd/irte.js';
 import { vtdRemap, VTD_FAULTS, type RemapOutput } from './vtd/remap.js';
 import { checkSourceId, expectedIrteSource, formatBdf, requesterIdOf, type RequesterIdInfo } from './vtd/source-id.js';
@@ -115,6 +132,8 @@ interface SourceMessage {
     pending?: { reason: PendingOutcome['reason']; where: string };
     /** The entry holds its reset value (address 0, data 0): nothing to route even once unmasked. */
     unprogrammed: boolean;
+    /** The message is the one platform firmware programmed (pseries), not one listed in the model. */
+    firmware?: boolean;
     /** The source does not exist (index beyond the capability). */
     invalid?: { code: DiagnosticCode; message: string; detail: string; element: ElementRef; related: Finding['related'] };
 }
@@ -123,7 +142,12 @@ export function sourceName(device: Device, source: Pick<SourceRef, 'kind' | 'ind
     return `${device.name}.${source.kind}[${source.index}]`;
 }
 
-function sourceMessage(device: Device, source: SourceRef): SourceMessage {
+/**
+ * The message a source sends and why it is held back. `firmware` gives the message platform firmware
+ * programmed into an unprogrammed vector (pseries ibm,change-msi); an MSI-X entry programmed that way and
+ * not listed in the model is unmasked.
+ */
+function sourceMessage(device: Device, source: SourceRef, firmware?: (k: number) => { address: bigint; data: number } | undefined): SourceMessage {
     const name = sourceName(device, source);
     const k = source.index;
     if (source.kind === 'msi') {
@@ -142,6 +166,15 @@ function sourceMessage(device: Device, source: SourceRef): SourceMessage {
             };
         } else if (!cap.enabled) msg.pending = { reason: 'disabled', where: 'not sent: MSI Enable is 0 (nothing is pending)' };
         else if (cap.perVectorMask && (cap.maskBits >>> k) & 1) msg.pending = { reason: 'vector-masked', where: msiPendingWhere(k) };
+        if (msg.unprogrammed && !msg.invalid) {
+            const fw = firmware?.(k);
+            if (fw) {
+                msg.address = fw.address;
+                msg.data = fw.data;
+                msg.unprogrammed = false;
+                msg.firmware = true;
+            }
+        }
         return msg;
     }
     const store = source.kind === 'msix' ? device.msix : device.ims;
@@ -167,15 +200,31 @@ function sourceMessage(device: Device, source: SourceRef): SourceMessage {
         };
         return msg;
     }
+    const fw = !entry && source.kind === 'msix' ? firmware?.(k) : undefined;
+    if (fw) {
+        msg.address = fw.address;
+        msg.data = fw.data;
+        msg.unprogrammed = false;
+        msg.firmware = true;
+    }
+    const masked = fw ? false : !entry || entry.masked;
     if (source.kind === 'msix') {
         const cap = device.msix!;
         if (!cap.enabled) msg.pending = { reason: 'disabled', where: 'not sent: MSI-X Enable is 0 (nothing is pending)' };
         else if (cap.functionMask) msg.pending = { reason: 'function-masked', where: pbaWhere(k) };
-        else if (!entry || entry.masked) msg.pending = { reason: 'entry-masked', where: pbaWhere(k) };
-    } else if (!entry || entry.masked) {
+        else if (masked) msg.pending = { reason: 'entry-masked', where: pbaWhere(k) };
+    } else if (masked && device.ims!.maskable !== false) {
         msg.pending = { reason: 'entry-masked', where: `IMS entry ${k} pending bit (device-defined)` };
     }
     return msg;
+}
+
+/** The message being routed now: the source's, or a KVM route's once an irqfd hands over to its GSI. */
+interface CurrentMessage {
+    name: string;
+    element: ElementId;
+    address: bigint;
+    data: number;
 }
 
 /** One route computation; collects stages and findings. */
@@ -184,6 +233,10 @@ class Tracer {
     readonly findings: Finding[] = [];
     addrSwapReported = false;
     dataSwapReported = false;
+    /** What is being routed now (starts as the source's message). */
+    cur: CurrentMessage;
+    /** The KVM irqfd / GSI the vector went through, if any (annotates the outcome). */
+    kvm?: KvmVia;
 
     constructor(
         readonly machine: Machine,
@@ -191,10 +244,14 @@ class Tracer {
         readonly device: Device,
         readonly src: SourceMessage,
         readonly profile: Profile,
-    ) {}
+        /** The source being traced (its index matters for pseries allocations). */
+        readonly source?: SourceRef,
+    ) {
+        this.cur = { name: src.name, element: src.element, address: src.address, data: src.data };
+    }
 
     ref(property: string): ElementRef {
-        return { id: this.src.element, property };
+        return { id: this.cur.element, property };
     }
 
     fault(code: DiagnosticCode, name: string, message: string, detail: string, element: ElementRef, extra?: Partial<FaultOutcome>): FaultOutcome {
@@ -236,14 +293,14 @@ function vtdFault(t: Tracer, iommu: VtdIommu, r: RemapOutput, rid: RequesterIdIn
     const fpdNote = r.fpd === 1 ? ' FPD=1 in the IRTE: the fault is not recorded, but the interrupt is still blocked.' : '';
     switch (r.cause) {
         case 'addr-hi':
-            message = `${head}: address bits 63:32 are ${hex(t.src.address >> 32n)}, but an interrupt request must have them 0; write 0 to the upper address dword.`;
-            detail = `address_hi ${hex(t.src.address >> 32n)} ≠ 0`;
+            message = `${head}: address bits 63:32 are ${hex(t.cur.address >> 32n)}, but an interrupt request must have them 0; write 0 to the upper address dword.`;
+            detail = `address_hi ${hex(t.cur.address >> 32n)} ≠ 0`;
             related.push({ element: iommuRef('remapping'), message: `${iommu.name} remaps this device's interrupts` });
             break;
         case 'shv-data':
             element = t.ref('data');
-            message = `${head}: SHV=1 makes data[15:0] the subhandle, and data[31:16] (${hex(t.src.data >>> 16)}) is reserved; clear data bits 31:16.`;
-            detail = `SHV=1 with data[31:16] = ${hex(t.src.data >>> 16)}`;
+            message = `${head}: SHV=1 makes data[15:0] the subhandle, and data[31:16] (${hex(t.cur.data >>> 16)}) is reserved; clear data bits 31:16.`;
+            detail = `SHV=1 with data[31:16] = ${hex(t.cur.data >>> 16)}`;
             related.push({ element: iommuRef('remapping'), message: `${iommu.name} remaps this device's interrupts` });
             break;
         case 'compat-blocked': {
@@ -340,7 +397,7 @@ function deliver(t: Tracer, msg: CompatMsi, via?: { iommu: VtdIommu; slot: IrteS
     const cpus = machine.cpus;
     const targets = d.accepted.map((i) => cpus[i]).sort((a, b) => a.apicId - b.apicId || a.index - b.index);
     const onIrte = (property: string): ElementRef => (via ? { id: via.slot.id, property } : t.ref(property === 'dest' ? 'address' : 'data'));
-    const src = via ? `IRTE ${via.index}` : t.src.name;
+    const src = via ? `IRTE ${via.index}` : t.cur.name;
     const destText = `${msg.destMode} dest ${hex(msg.destId)}`;
 
     if (isReservedDeliveryMode(msg.deliveryMode)) {
@@ -422,7 +479,7 @@ function deliver(t: Tracer, msg: CompatMsi, via?: { iommu: VtdIommu; slot: IrteS
             {
                 title: via ? 'MSI to the APIC (composed by the IOMMU)' : 'MSI to the APIC',
                 context: [`KVM: x2APIC API ${msg.wide ? 'on' : 'off'}, broadcast quirk ${machine.kvm.broadcastQuirkDisabled ? 'disabled' : 'enabled'}`],
-                fields: [...compatAddressFields(msg.addrLo, msg.addrHi, { x2apicFormat: msg.wide, extDestId: false }), ...compatDataFields(via ? (msg.vector | (msg.deliveryMode << 8) | (1 << 14) | (msg.trigger === 'level' ? 0x8000 : 0)) >>> 0 : t.src.data)],
+                fields: [...compatAddressFields(msg.addrLo, msg.addrHi, { x2apicFormat: msg.wide, extDestId: false }), ...compatDataFields(via ? (msg.vector | (msg.deliveryMode << 8) | (1 << 14) | (msg.trigger === 'level' ? 0x8000 : 0)) >>> 0 : t.cur.data)],
                 summary: `${destText} · vector ${hex(msg.vector)} · ${deliveryModeLabel(d.deliveryMode)} · ${msg.trigger}`,
                 notes: d.note ? ['KVM forces a physical broadcast with lowest priority to fixed ("phys broadcast and lowest prio")'] : [],
             },
@@ -459,16 +516,16 @@ function deliver(t: Tracer, msg: CompatMsi, via?: { iommu: VtdIommu; slot: IrteS
 /** Host bridge → IOMMU → APIC for a message that is actually sent. */
 function routeMessage(t: Tracer): Exclude<Outcome, PendingOutcome> {
     const { machine, device, idx, profile } = t;
-    const address = t.src.address;
+    const address = t.cur.address;
     const addrLo = lo32(address);
     const addrHi = hi32(address);
-    const data = t.src.data >>> 0;
+    const data = t.cur.data >>> 0;
     if (machine.arch !== 'x86_64') {
         return t.fault('route-unsupported-arch', '', `${machine.name} is ${machine.arch}: the route tracer follows x86 machines only.`, `${machine.arch} not traced`, { id: machine.id });
     }
     if (!isInterruptAddress(addrLo)) {
         t.stages.push(makeStage('host-bridge', 'Host bridge', `${hexGrouped(address, addrHi ? 16 : 8)} is outside the interrupt window: an ordinary memory write`, t.ref('address'), () => [decodeMsiAddress(address, { profile, machine, deviceId: device.id })]));
-        const message = `${t.src.name} writes ${hexGrouped(address, addrHi ? 16 : 8)}, which is not an interrupt address (0xFEE0_0000..0xFEEF_FFFF): the write goes to memory and no interrupt is raised; program an address in the interrupt window.`;
+        const message = `${t.cur.name} writes ${hexGrouped(address, addrHi ? 16 : 8)}, which is not an interrupt address (0xFEE0_0000..0xFEEF_FFFF): the write goes to memory and no interrupt is raised; program an address in the interrupt window.`;
         if (!t.addrSwapReported) t.findings.push(makeFinding('x86-not-interrupt-address', message, t.ref('address')));
         return t.fault('x86-not-interrupt-address', 'NOT_INTERRUPT_ADDRESS', message, `${hexGrouped(address, addrHi ? 16 : 8)} outside 0xFEE window`, t.ref('address'));
     }
@@ -512,28 +569,417 @@ function routeMessage(t: Tracer): Exclude<Outcome, PendingOutcome> {
     const m = decodeCompatMsi(addrLo, addrHi, data, { x2apicFormat: machine.kvm.x2apicApi, extDestId: machine.kvm.extDestId });
     if (!m.ok) {
         if (m.error === 'REMAPPABLE_FORMAT') {
-            const message = `${t.src.name} uses the remappable format (address bit 4 = 1), but ${iommu ? `${iommu.name} has remapping off` : 'no IOMMU translates this device'}, so the message cannot be delivered; ${iommu ? 'turn `remapping on`' : 'put the bus behind a VT-d IOMMU with remapping on'} or program a compatibility-format address (bit 4 = 0, APIC ID in bits 19:12).`;
+            const message = `${t.cur.name} uses the remappable format (address bit 4 = 1), but ${iommu ? `${iommu.name} has remapping off` : 'no IOMMU translates this device'}, so the message cannot be delivered; ${iommu ? 'turn `remapping on`' : 'put the bus behind a VT-d IOMMU with remapping on'} or program a compatibility-format address (bit 4 = 0, APIC ID in bits 19:12).`;
             const related = iommu ? [{ element: { id: iommu.id, property: 'remapping' }, message: `${describeIommu(iommu)}` }] : [];
             t.findings.push(makeFinding('x86-remappable-without-ir', message, t.ref('address'), related));
             return t.fault('x86-remappable-without-ir', 'REMAPPABLE_FORMAT', message, iommu ? `${iommu.name} has remapping off` : `no IOMMU remaps ${device.name}`, t.ref('address'));
         }
-        const message = `${t.src.name}: with the KVM x2APIC API, address_hi[7:0] must be 0 but is ${hex(addrHi & 0xff)}; KVM refuses the route (kvm_msi_route_invalid). Put dest[31:8] in address_hi[31:8] and leave bits 7:0 clear.`;
+        const message = `${t.cur.name}: with the KVM x2APIC API, address_hi[7:0] must be 0 but is ${hex(addrHi & 0xff)}; KVM refuses the route (kvm_msi_route_invalid). Put dest[31:8] in address_hi[31:8] and leave bits 7:0 clear.`;
         t.findings.push(makeFinding('kvm-msi-route-invalid', message, t.ref('address')));
         return t.fault('kvm-msi-route-invalid', 'KVM_MSI_ROUTE_INVALID', message, `address_hi[7:0] = ${hex(addrHi & 0xff)}`, t.ref('address'));
     }
     return deliver(t, m.msi);
 }
 
+// ---------------------------------------------------------------------------------------------------------
+// pseries: PHB MSI window → XICS source → interrupt server (ROUTING.md §5)
+
+const SPAPR_ERROR_CODE: Record<SpaprError, DiagnosticCode> = {
+    OUTSIDE_MSI_WINDOW: 'spapr-outside-msi-window',
+    NDEV_OVERFLOW: 'spapr-ndev-overflow',
+    MSI_NOT_CONFIGURED: 'spapr-slot-not-configured',
+    VECTOR_OUT_OF_RANGE: 'spapr-vector-out-of-range',
+    IRQ_OUT_OF_ICS: 'spapr-irq-out-of-ics',
+    IRQ_NOT_CLAIMED: 'spapr-irq-unclaimed',
+};
+
+interface SpaprDecoded {
+    irq: number;
+    phb: NonNullable<DeliveredOutcome['phb']>;
+    /** The allocation whose XIVE settings apply (the device's own when it claims the IRQ). */
+    allocation?: IrqAllocation;
+}
+
+function allocRef(d: Device, property?: string): ElementRef {
+    const id = d.irqAllocation?.id ?? d.id;
+    return property ? { id, property } : { id };
+}
+
+function allocText(d: Device): string {
+    const a = d.irqAllocation;
+    return a ? `${d.name} holds XICS IRQs ${hex(a.base)}..${hex(a.base + a.count - 1)} (${a.count})` : `${d.name} has no allocation`;
+}
+
+/** The PHB stage: decodes the current message on the device's PHB and checks who owns the IRQ. */
+function spaprDecodeStage(t: Tracer): { ok: true; d: SpaprDecoded } | { ok: false; fault: FaultOutcome } {
+    const { machine, device, profile } = t;
+    const address = t.cur.address;
+    const data = t.cur.data >>> 0;
+    const phb = phbOfDevice(machine, device);
+    if (!phb) {
+        const bus = t.idx.buses.get(device.bus);
+        const message = `${device.name} sits on ${bus ? `bus ${bus.name}` : 'a bus'} that is under no PHB, so nothing decodes its MSI writes; put the bus \`on\` a PHB.`;
+        t.stages.push(makeStage('host-bridge', 'PHB', 'no PHB decodes this device’s MSIs', { id: device.id, property: 'bus' }, () => []));
+        t.findings.push(makeFinding('spapr-no-phb', message, { id: device.id, property: 'bus' }, bus ? [{ element: { id: bus.id }, message: `bus ${bus.name} names no PHB` }] : []));
+        return { ok: false, fault: t.fault('spapr-no-phb', '', message, `${device.name} under no PHB`, { id: device.id, property: 'bus' }) };
+    }
+    const xics = xicsOf(machine);
+    const model = phbModel(phb);
+    const sp = spaprIndex(machine);
+    const icsParams = { icsOffset: xics.first, nrIrqs: xics.last - xics.first + 1, msiWinAddr: phb.msiWindow, windowSize: phbWindowSize(phb) };
+    const table = model === 'legacy' ? sp.legacyTable(phb.id) : undefined;
+    const r: SpaprResult =
+        model === 'legacy'
+            ? spaprLegacyDecode(
+                  {
+                      ...icsParams,
+                      maxDevs: phbMaxDevs(phb),
+                      msiTable: table!.msiTable,
+                  },
+                  address,
+                  data,
+              )
+            : spaprCurrentDecode(icsParams, address, data);
+    const via: SpaprDecoded['phb'] = { id: phb.id, name: phb.name, model };
+    if (r.ndev !== undefined) via.slot = r.ndev;
+    if (r.vec !== undefined) via.vector = r.vec;
+    const win = `${hexGrouped(phb.msiWindow, phb.msiWindow > 0xffff_ffffn ? 16 : 8)}+${hex(phbWindowSize(phb))}`;
+    const slotText = r.ndev !== undefined ? ` slot ${r.ndev}${r.vec !== undefined ? ` vec ${r.vec}` : ''}` : '';
+    const summary = r.ok
+        ? `${model === 'legacy' ? `window ${win}:${slotText}` : `window ${win}: data is the IRQ`} → XICS irq ${hex(r.irq)} (source ${hex(r.icsSource)})`
+        : `${model} model: ${r.error.toLowerCase().replace(/_/g, ' ')}${slotText}`;
+    t.stages.push(
+        makeStage('host-bridge', `PHB ${phb.name} (${model} MSI model)`, summary, { id: phb.id }, () => [decodePhbWindowAddress(address, data, { profile, machine, deviceId: device.id })]),
+    );
+    const k = t.source?.index ?? 0;
+    const own = device.irqAllocation;
+    // A message firmware programmed has no entry of its own in the model: findings sit on the allocation.
+    const at = (property: string): ElementRef => (t.src.firmware && t.cur.element === t.src.element && own ? { id: own.id, property: 'base' } : t.ref(property));
+    const phbRef = (property: string): ElementRef => ({ id: phb.id, property });
+    if (!r.ok) {
+        const code = SPAPR_ERROR_CODE[r.error];
+        let message: string;
+        let detail: string;
+        let element = at('address');
+        const related: Finding['related'] = [];
+        switch (r.error) {
+            case 'OUTSIDE_MSI_WINDOW':
+                message = `${t.cur.name} writes ${hexGrouped(address, address > 0xffff_ffffn ? 16 : 8)}, outside the MSI window of ${phb.name} (${win}): the PHB decodes no interrupt from it. ${t.src.firmware ? 'Check the PHB window.' : `Program an address inside the window${model === 'current' ? ` (${hexGrouped(phb.msiWindow, 16)})` : ''}.`}`;
+                detail = `${hex(address)} outside ${phb.name} window`;
+                related.push({ element: phbRef('msiWindow'), message: `${phb.name}: MSI window ${win}` });
+                break;
+            case 'NDEV_OVERFLOW': {
+                const mySlot = own ? table?.slotOf.get(device.id) : undefined;
+                message =
+                    mySlot === r.ndev
+                        ? `${t.cur.name}: ${device.name}'s msi_table slot ${r.ndev} of ${phb.name} is past its ${phbMaxDevs(phb)} slots (SPAPR_MSIX_MAX_DEVS): ibm,change-msi cannot configure it, and the 2012 decoder read past msi_table. Give the device a free slot below ${phbMaxDevs(phb)}, or move it to another PHB.`
+                        : `${t.cur.name}: the address selects msi_table slot ${r.ndev} of ${phb.name}, past its ${phbMaxDevs(phb)} slots (SPAPR_MSIX_MAX_DEVS); the 2012 decoder read past msi_table. Use the slot firmware gave the device${mySlot !== undefined && mySlot < phbMaxDevs(phb) ? ` (slot ${mySlot}: address ${hex(phb.msiWindow + (BigInt(mySlot) << 16n))})` : ''}.`;
+                detail = `slot ${r.ndev} ≥ ${phbMaxDevs(phb)}`;
+                related.push({ element: phbRef('maxDevs'), message: `${phb.name}: ${phbMaxDevs(phb)} msi_table slots` });
+                break;
+            }
+            case 'MSI_NOT_CONFIGURED':
+                message = `${t.cur.name}: the address selects msi_table slot ${r.ndev} of ${phb.name}, which no ibm,change-msi allocation configured; the 2012 decoder delivered IRQ 0 + vector. ${own ? `Use the device's slot (${table?.slotOf.get(device.id)}).` : `Give ${device.name} an IRQ allocation.`}`;
+                detail = `slot ${r.ndev} not configured`;
+                related.push({ element: phbRef('msiWindow'), message: `${phb.name}: slot ${r.ndev} is empty` });
+                break;
+            case 'VECTOR_OUT_OF_RANGE': {
+                const owner = table?.slots[r.ndev!];
+                message = `${t.cur.name}: vector ${r.vec} (address bits 15:2 ORed with data ${hex(data)}) is past the ${owner?.irqAllocation?.count ?? 0} vector(s) allocated in slot ${r.ndev} of ${phb.name}; the 2012 decoder raised IRQ base + ${r.vec}, another source. Use a vector below ${owner?.irqAllocation?.count ?? 0} or allocate more.`;
+                detail = `vector ${r.vec} ≥ ${owner?.irqAllocation?.count ?? 0}`;
+                element = (address & 0xfffcn) !== 0n || data === 0 ? at('address') : at('data');
+                if (owner) related.push({ element: allocRef(owner, 'count'), message: allocText(owner) });
+                break;
+            }
+            case 'IRQ_OUT_OF_ICS':
+                message = `${t.cur.name} decodes to IRQ ${hex(r.irq!)}, outside the XICS sources ${hex(xics.first)}..${hex(xics.last)}: no source raises it. ${model === 'current' ? 'The data must be an XICS IRQ number allocated to the device.' : 'Move the allocation into the XICS range.'}`;
+                detail = `IRQ ${hex(r.irq!)} outside ${hex(xics.first)}..${hex(xics.last)}`;
+                element = model === 'current' ? at('data') : at('address');
+                related.push({ element: { id: xics.id }, message: `XICS sources ${hex(xics.first)}..${hex(xics.last)}` });
+                break;
+            default:
+                message = `${t.cur.name}: IRQ ${hex(r.irq!)} is not allocated.`;
+                detail = `IRQ ${hex(r.irq!)} unclaimed`;
+        }
+        t.findings.push(makeFinding(code, message, element, related));
+        return { ok: false, fault: t.fault(code, r.error, message, detail, element) };
+    }
+
+    // Who owns the IRQ.
+    const irq = r.irq;
+    const claimers = sp.claimers(irq);
+    const mine = claimers.includes(device);
+    if (claimers.length === 0) {
+        const past = own && model === 'current' && k >= own.count && irq >= own.base && irq < own.base + k + 1;
+        const code: DiagnosticCode = past ? 'spapr-vector-out-of-range' : 'spapr-irq-unclaimed';
+        const message = past
+            ? `${t.cur.name}: vector ${k} is past the ${own!.count} IRQ(s) firmware allocated to ${device.name} (${hex(own!.base)}..${hex(own!.base + own!.count - 1)}); IRQ ${hex(irq)} belongs to no device and its source was never configured, so the interrupt is lost. Use vectors below ${own!.count} or allocate more.`
+            : `${t.cur.name} raises XICS IRQ ${hex(irq)}, which no device's ibm,change-msi allocation holds; its source was never configured (priority 0xFF), so the interrupt is lost. ${own ? `Use an IRQ of ${device.name}'s allocation (${hex(own.base)}..${hex(own.base + own.count - 1)}).` : `Give ${device.name} an IRQ allocation and program its data from it.`}`;
+        const related: Finding['related'] = own ? [{ element: allocRef(device, past ? 'count' : 'base'), message: allocText(device) }] : [];
+        t.findings.push(makeFinding(code, message, at(model === 'current' ? 'data' : 'address'), related));
+        return { ok: false, fault: t.fault(code, past ? 'VECTOR_OUT_OF_RANGE' : 'IRQ_NOT_CLAIMED', message, past ? `vector ${k} ≥ ${own!.count}` : `IRQ ${hex(irq)} unclaimed`, at(model === 'current' ? 'data' : 'address')) };
+    }
+    const others = claimers.filter((d) => d !== device);
+    if (!mine) {
+        const o = others[0];
+        const how = model === 'legacy' ? `the address selects msi_table slot ${r.ndev}, which belongs to ${o.name}` : `IRQ ${hex(irq)} belongs to ${o.name}`;
+        const mySlot = own ? table?.slotOf.get(device.id) : undefined;
+        const fix = !own
+            ? `give ${device.name} its own IRQ allocation`
+            : model === 'current'
+              ? `use an IRQ of ${device.name}'s allocation (${hex(own.base)}..${hex(own.base + own.count - 1)})`
+              : mySlot === r.ndev
+                ? `${device.name}'s allocation names slot ${mySlot}, which ${o.name} holds; give ${device.name} a slot of its own`
+                : `use ${device.name}'s own slot ${mySlot}`;
+        t.findings.push(
+            makeFinding(
+                'spapr-irq-other-device',
+                `${t.cur.name} raises XICS IRQ ${hex(irq)}, but ${how}: ${o.name}'s handler runs for ${device.name}'s interrupt; ${fix}.`,
+                at(model === 'current' ? 'data' : 'address'),
+                others.map((d) => ({ element: allocRef(d), message: allocText(d) })),
+            ),
+        );
+    } else if (others.length > 0) {
+        t.findings.push(
+            makeFinding(
+                'spapr-irq-claimed-twice',
+                `${t.cur.name} raises XICS IRQ ${hex(irq)}, which is also allocated to ${others.map((d) => d.name).join(', ')}: both drivers take the interrupt. XICS sources are global (only the MSI decode is per PHB); give the devices disjoint allocations.`,
+                at(model === 'current' ? 'data' : 'address'),
+                others.map((d) => ({ element: allocRef(d, 'base'), message: allocText(d) })),
+            ),
+        );
+    }
+    const allocation = mine ? own : others[0]?.irqAllocation;
+    const d: SpaprDecoded = { irq, phb: via };
+    if (allocation) d.allocation = allocation;
+    return { ok: true, d };
+}
+
+/** XICS source → server → CPU (ROUTING.md §5.4). */
+function deliverXics(t: Tracer, irq: number, via: SpaprDecoded['phb'] | undefined, allocation: IrqAllocation | undefined): DeliveredOutcome | PendingOutcome | FaultOutcome {
+    const { machine } = t;
+    const xics = xicsOf(machine);
+    if (irq < xics.first || irq > xics.last) {
+        // Only reachable through a direct-mapped GSI (the PHB decode checks the range itself).
+        const message = `GSI ${irq} (direct mapping: the GSI is the XICS IRQ) is not an XICS source (${hex(xics.first)}..${hex(xics.last)}); bind the irqfd to the IRQ the PHB decodes from the vector.`;
+        const element: ElementRef = t.kvm ? { id: t.kvm.irqfd, property: 'gsi' } : t.ref('data');
+        t.findings.push(makeFinding('kvm-gsi-out-of-range', message, element, [{ element: { id: xics.id }, message: `XICS sources ${hex(xics.first)}..${hex(xics.last)}` }]));
+        return t.fault('kvm-gsi-out-of-range', '', message, `GSI ${irq} not an XICS source`, element);
+    }
+    const source = irq - xics.first;
+    const xive = xiveOf(machine, irq, allocation);
+    const info = { ics: xics.id, irq, source, server: xive.server, priority: xive.priority };
+    const masked = xive.priority === XICS_MASKED_PRIORITY;
+    t.stages.push(
+        makeStage(
+            'xics',
+            'XICS',
+            `irq ${hex(irq)} = ICS source ${hex(source)} → server ${xive.server} · priority ${masked ? '0xFF (masked)' : xive.priority}${xive.from === 'default' ? ' (defaults)' : ''}`,
+            { id: xive.element },
+            () => [],
+        ),
+    );
+    if (masked) {
+        const p: PendingOutcome = {
+            kind: 'pending',
+            reason: 'xics-masked',
+            where: `XICS source ${hex(source)} (irq ${hex(irq)}) masked-pending: priority 0xFF`,
+            element: { id: xive.element, property: 'priority' },
+            xics: info,
+        };
+        if (t.kvm) p.kvm = t.kvm;
+        return p;
+    }
+    const cpus = cpusOfServer(machine, xive.server);
+    if (cpus.length === 0) {
+        const servers = machine.cpus.map((c) => cpuServer(c));
+        t.findings.push(
+            makeFinding(
+                'xics-server-unknown',
+                `XICS IRQ ${hex(irq)} is routed to server ${xive.server}, but no CPU has that interrupt server number (servers: ${servers.length ? servers.slice(0, 8).join(', ') + (servers.length > 8 ? ', …' : '') : 'none'}); set the source's server to an existing one.`,
+                { id: xive.element, property: 'server' },
+                machine.cpus.slice(0, 3).map((c) => ({ element: { id: c.id, property: 'server' }, message: `CPU ${c.index}: server ${cpuServer(c)}` })),
+            ),
+        );
+    } else {
+        t.stages.push(
+            makeStage(
+                'cpu',
+                cpus.length === 1 ? `CPU ${cpus[0].index}` : `${cpus.length} CPUs`,
+                `${cpus.map((c) => `CPU ${c.index}`).join(', ')} (server ${xive.server}) accepts irq ${hex(irq)} at priority ${xive.priority} (XIRR ${hexPad(((xive.priority << 24) | irq) >>> 0, 8)})`,
+                cpus.length === 1 ? { id: cpus[0].id } : undefined,
+                () => [],
+            ),
+        );
+    }
+    const out: DeliveredOutcome = {
+        kind: 'delivered',
+        vector: irq,
+        deliveryMode: 0,
+        deliveryModeName: 'fixed',
+        trigger: 'edge',
+        destMode: 'physical',
+        destId: xive.server,
+        lowestPriority: false,
+        broadcast: false,
+        targets: cpus.map((c) => ({ cpu: c.id, apicId: c.apicId, index: c.index })),
+        xics: info,
+    };
+    if (via) out.phb = via;
+    if (t.kvm) out.kvm = t.kvm;
+    return out;
+}
+
+function routeSpapr(t: Tracer): Outcome {
+    const r = spaprDecodeStage(t);
+    if (!r.ok) return r.fault;
+    return deliverXics(t, r.d.irq, r.d.phb, r.d.allocation);
+}
+
+/** Routes the current message by the machine's architecture. */
+function routeCurrent(t: Tracer): Outcome {
+    return isSpaprRouted(t.machine) ? routeSpapr(t) : routeMessage(t);
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// KVM irqfd → GSI → route (ROUTING.md §6, thread 001)
+
+function routeIrqfd(t: Tracer, irqfd: KvmIrqfd): Outcome {
+    const { machine } = t;
+    const mapping = gsiMappingOf(machine);
+    const gsi = irqfd.gsi;
+    const irqfdRef = (property?: string): ElementRef => (property ? { id: irqfd.id, property } : { id: irqfd.id });
+    if (mapping === 'direct') {
+        t.kvm = { gsi, irqfd: irqfd.id, mapping };
+        if (!isSpaprRouted(machine)) {
+            const message = `${t.src.name} is carried by an irqfd on GSI ${gsi} with direct GSI mapping, which exists only on pseries (GSI = XICS IRQ); use routed mapping with an MSI route for GSI ${gsi}.`;
+            t.stages.push(makeStage('kvm-route', `KVM GSI ${gsi}`, `irqfd → GSI ${gsi}: direct mapping unsupported on ${machine.arch}`, irqfdRef(), () => []));
+            t.findings.push(makeFinding('kvm-direct-mapping-unsupported', message, irqfdRef('gsi')));
+            return t.fault('kvm-direct-mapping-unsupported', '', message, `direct mapping on ${machine.arch}`, irqfdRef('gsi'));
+        }
+        // What the vector's message names (QEMU looks it up to pick the GSI), then the GSI itself.
+        const dec = spaprDecodeStage(t);
+        t.stages.push(makeStage('kvm-route', `KVM GSI ${gsi}`, `irqfd → GSI ${gsi} (${hex(gsi)}): direct mapping, GSI = XICS irq, no route`, irqfdRef(), () => []));
+        if (dec.ok && dec.d.irq !== gsi) {
+            t.findings.push(
+                makeFinding(
+                    'kvm-gsi-mismatch',
+                    `The irqfd of ${t.src.name} fires GSI ${gsi} (${hex(gsi)}), but with direct GSI mapping the GSI is the XICS IRQ, and the vector's message decodes (PHB ${dec.d.phb.name}) to IRQ ${hex(dec.d.irq)}: KVM raises the wrong source. Bind the irqfd to GSI ${dec.d.irq} (${hex(dec.d.irq)}).`,
+                    irqfdRef('gsi'),
+                    [
+                        { element: { id: t.src.element }, message: `${t.src.name} decodes to XICS IRQ ${hex(dec.d.irq)}` },
+                        { element: { id: dec.d.phb.id }, message: `PHB ${dec.d.phb.name} (${dec.d.phb.model} model)` },
+                    ],
+                    { gsi: dec.d.irq },
+                ),
+            );
+        }
+        const claim = spaprIndex(machine).claimers(gsi);
+        const alloc = claim.includes(t.device) ? t.device.irqAllocation : claim[0]?.irqAllocation;
+        return deliverXics(t, gsi, dec.ok && dec.d.irq === gsi ? dec.d.phb : undefined, alloc);
+    }
+
+    // Routed: the GSI's route is what KVM delivers.
+    const routes = routesOfGsi(machine, gsi);
+    if (routes.length === 0) {
+        const message = `The irqfd of ${t.src.name} fires GSI ${gsi}, which has no routing entry: KVM injects nothing and the interrupt is lost. Add \`route gsi ${gsi} msi address … data …\` with the vector's message, or bind the irqfd to a routed GSI.`;
+        t.stages.push(makeStage('kvm-route', `KVM GSI ${gsi}`, `irqfd → GSI ${gsi}: no route`, irqfdRef(), () => []));
+        t.findings.push(makeFinding('kvm-irqfd-missing-gsi', message, irqfdRef('gsi'), [{ element: { id: t.src.element }, message: `${t.src.name} is carried by this irqfd` }]));
+        return t.fault('kvm-irqfd-missing-gsi', '', message, `GSI ${gsi} has no route`, irqfdRef('gsi'));
+    }
+    const r = routes.find((x) => x.kind === 'msi') ?? routes[0];
+    t.kvm = { gsi, irqfd: irqfd.id, mapping, route: r.id };
+    if (r.kind === 'irqchip') {
+        const pin = `${r.irqchip ?? 'irqchip'} pin ${r.pin ?? '?'}`;
+        const message = `The irqfd of ${t.src.name} fires GSI ${gsi}, an irqchip route (${pin}): the guest sees a pin interrupt, not the vector's message. Give GSI ${gsi} an MSI route with the vector's message. (I/O APIC redirection is not modelled; the trace ends at the pin.)`;
+        t.stages.push(makeStage('kvm-route', `KVM GSI ${gsi}`, `irqfd → GSI ${gsi} → ${pin}`, { id: r.id }, () => []));
+        t.findings.push(makeFinding('kvm-irqfd-irqchip-route', message, irqfdRef('gsi'), [{ element: { id: r.id }, message: `GSI ${gsi}: ${pin}` }]));
+        return t.fault('kvm-irqfd-irqchip-route', '', message, `GSI ${gsi} → ${pin}`, { id: r.id });
+    }
+    const address = r.address ?? 0n;
+    const data = (r.data ?? 0) >>> 0;
+    const diffs: string[] = [];
+    if (address !== t.src.address) diffs.push(`address ${hexGrouped(address, address > 0xffff_ffffn ? 16 : 8)} ≠ ${hexGrouped(t.src.address, t.src.address > 0xffff_ffffn ? 16 : 8)}`);
+    if (data !== t.src.data >>> 0) diffs.push(`data ${hex(data)} ≠ ${hex(t.src.data)}`);
+    t.stages.push(
+        makeStage(
+            'kvm-route',
+            `KVM GSI ${gsi}`,
+            `irqfd → GSI ${gsi} → MSI route ${hexGrouped(address, address > 0xffff_ffffn ? 16 : 8)} ← ${hex(data)}${r.devid !== undefined ? ` devid ${hex(r.devid)}` : ''}${diffs.length ? ' (stale)' : ''}`,
+            { id: r.id },
+            () => [decodeMsiAddress(address, { profile: t.profile, machine, deviceId: t.device.id }), decodeMsiData(data, { profile: t.profile, machine, deviceId: t.device.id, address })],
+        ),
+    );
+    if (diffs.length) {
+        t.kvm.stale = true;
+        t.findings.push(
+            makeFinding(
+                'kvm-route-stale',
+                `GSI ${gsi}'s route no longer matches ${t.src.name} (${diffs.join(', ')}): the irqfd delivers the route's message, not the entry's. The VMM must update the route when the guest changes the vector (QEMU kvm_irqchip_update_msi_route; thread 001's "FIXME: MSI(-X) vector has changed"); write the entry's message into the route.`,
+                { id: r.id, property: address !== t.src.address ? 'address' : 'data' },
+                [
+                    { element: { id: t.src.element, property: address !== t.src.address ? 'address' : 'data' }, message: `${t.src.name} holds ${hexGrouped(t.src.address, t.src.address > 0xffff_ffffn ? 16 : 8)} ← ${hex(t.src.data)}` },
+                    { element: irqfdRef('gsi'), message: `the irqfd of ${t.src.name} fires GSI ${gsi}` },
+                ],
+                { address: hex(t.src.address), data: hex(t.src.data) },
+            ),
+        );
+    }
+    t.cur = { name: `GSI ${gsi} route`, element: r.id, address, data };
+    const out = routeCurrent(t);
+    if (out.kind === 'delivered' || (out.kind === 'pending' && out.reason === 'xics-masked')) out.kvm = t.kvm;
+    return out;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// KVM_SIGNAL_MSI injections
+
+function routeSignal(machine: Machine, source: SourceRef, options: RouteOptions): RouteTrace {
+    const signals = machine.kvm.signals ?? [];
+    let i = signals.findIndex((s) => s.id === source.device);
+    if (i < 0 && source.index >= 0 && source.index < signals.length && !source.device) i = source.index;
+    if (i < 0) throw new Error(`unknown KVM_SIGNAL_MSI '${source.device}' in machine '${machine.id}'`);
+    const sig = signals[i];
+    const name = sig.name ?? `kvm.signal[${i}]`;
+    const idx = indexMachine(machine);
+    // A signal has no device: a stand-in with no bus, so no IOMMU and no requester id applies.
+    const pseudo: Device = { id: sig.id, name, bdf: { segment: 0, bus: 0, device: 0, fn: 0 }, bus: '' };
+    const src: SourceMessage = { name, element: sig.id, address: sig.address, data: sig.data >>> 0, unprogrammed: false };
+    const t = new Tracer(machine, idx, pseudo, src, options.profile, { device: sig.id, kind: 'signal', index: i });
+    const ref: SourceRef = { device: sig.id, kind: 'signal', index: i };
+    const trace = (outcome: Outcome): RouteTrace => ({ source: ref, sourceName: name, sourceElement: sig.id, stages: t.stages, outcome, findings: t.findings });
+    t.stages.push(
+        makeStage(
+            'device-write',
+            `KVM_SIGNAL_MSI ${name}`,
+            `KVM_SIGNAL_MSI ${hexGrouped(sig.address, sig.address > 0xffff_ffffn ? 16 : 8)} ← ${hex(sig.data)}${sig.devid !== undefined ? ` devid ${hex(sig.devid)}` : ''} (no requester id: straight to the in-kernel irqchip)`,
+            { id: sig.id },
+            () => [decodeMsiAddress(sig.address, { profile: options.profile, machine }), decodeMsiData(sig.data, { profile: options.profile, machine, address: sig.address })],
+        ),
+    );
+    if (machine.arch === 'ppc64') {
+        const message = `${name}: KVM_SIGNAL_MSI needs MSI routing in the in-kernel irqchip, which the pseries XICS does not have; QEMU pulses the XICS IRQ instead. Raise the IRQ through a device vector or an irqfd on its GSI.`;
+        t.findings.push(makeFinding('kvm-signal-unsupported', message, { id: sig.id }));
+        return trace(t.fault('kvm-signal-unsupported', '', message, 'no MSI routing on XICS', { id: sig.id }));
+    }
+    return trace(routeMessage(t));
+}
+
 /**
- * Routes one interrupt source of an x86 machine. Throws only for a source that does not name a device or
- * capability of the machine (a caller error); everything wrong with the topology is in the trace.
+ * Routes one interrupt source: an MSI vector, MSI-X entry or IMS entry of a device, or (kind 'signal') a
+ * KVM_SIGNAL_MSI injection. x86 machines go host bridge → VT-d → local APICs; pseries machines with a PHB
+ * model go PHB → XICS → interrupt server; a vector carried by a KVM irqfd follows its GSI. Throws only for
+ * a source that does not name a device or capability of the machine (a caller error); everything wrong
+ * with the topology is in the trace.
  */
 export function route(machine: Machine, source: SourceRef, options: RouteOptions): RouteTrace {
+    if (source.kind === 'signal') return routeSignal(machine, source, options);
     const idx = indexMachine(machine);
     const device = idx.devices.get(source.device);
     if (!device) throw new Error(`unknown device '${source.device}' in machine '${machine.id}'`);
-    const src = sourceMessage(device, source);
-    const t = new Tracer(machine, idx, device, src, options.profile);
+    const spapr = isSpaprRouted(machine);
+    const src = sourceMessage(device, source, spapr && device.irqAllocation ? (k) => firmwareMessage(machine, device, source.kind, k) : undefined);
+    const t = new Tracer(machine, idx, device, src, options.profile, source);
     const trace = (outcome: Outcome): RouteTrace => ({ source, sourceName: src.name, sourceElement: src.element, stages: t.stages, outcome, findings: t.findings });
 
     if (src.invalid) {
@@ -549,9 +995,11 @@ export function route(machine: Machine, source: SourceRef, options: RouteOptions
         makeStage(
             'device-write',
             `${src.name} write`,
-            `${src.name} writes ${hexGrouped(address, hi32(address) ? 16 : 8)} ← ${hex(src.data)}${src.pending ? ` (${src.pending.reason.replace('-', ' ')})` : ''}`,
+            `${src.name} writes ${hexGrouped(address, hi32(address) ? 16 : 8)} ← ${hex(src.data)}${src.firmware ? ' (programmed by firmware)' : ''}${src.pending ? ` (${src.pending.reason.replace('-', ' ')})` : ''}`,
             { id: src.element },
-            () => [decodeMsiAddress(address, { profile: options.profile, machine, deviceId: device.id }), decodeMsiData(src.data, { profile: options.profile, machine, deviceId: device.id, address })],
+            spapr
+                ? () => [describeVectorState(source, { profile: options.profile, machine }), decodePhbWindowAddress(address, src.data, { profile: options.profile, machine, deviceId: device.id })]
+                : () => [decodeMsiAddress(address, { profile: options.profile, machine, deviceId: device.id }), decodeMsiData(src.data, { profile: options.profile, machine, deviceId: device.id, address })],
         ),
     );
 
@@ -560,7 +1008,7 @@ export function route(machine: Machine, source: SourceRef, options: RouteOptions
     }
 
     // Byte-order suspicion (reported once, here; the later stages then do not repeat the same cause).
-    const swappedAddr = swappedAddressCandidate(address);
+    const swappedAddr = spapr ? undefined : swappedAddressCandidate(address);
     if (swappedAddr !== undefined) {
         t.addrSwapReported = true;
         const s = hexGrouped(swappedAddr);
@@ -574,7 +1022,7 @@ export function route(machine: Machine, source: SourceRef, options: RouteOptions
             ),
         );
     }
-    const swappedData = swappedDataCandidate(src.data, remappable ? 'remappable' : 'compat');
+    const swappedData = spapr ? undefined : swappedDataCandidate(src.data, remappable ? 'remappable' : 'compat');
     if (swappedData !== undefined) {
         t.dataSwapReported = true;
         t.findings.push(
@@ -588,9 +1036,11 @@ export function route(machine: Machine, source: SourceRef, options: RouteOptions
         );
     }
 
-    const outcome = routeMessage(t);
+    const irqfd = irqfdsOf(machine, source)[0];
+    const outcome = irqfd ? routeIrqfd(t, irqfd) : routeCurrent(t);
     if (src.pending) {
-        const p: PendingOutcome = { kind: 'pending', reason: src.pending.reason, where: src.pending.where, element: { id: src.element }, whenUnmasked: outcome };
+        const p: PendingOutcome = { kind: 'pending', reason: src.pending.reason, where: src.pending.where, element: { id: src.element } };
+        if (outcome.kind !== 'pending') p.whenUnmasked = outcome;
         // The stages after the device write are what happens on unmask; the interrupt has not taken them yet.
         t.stages.splice(1);
         return trace(p);
@@ -598,18 +1048,35 @@ export function route(machine: Machine, source: SourceRef, options: RouteOptions
     return trace(outcome);
 }
 
-/** Every source a machine declares: MSI vectors 0..2^MME−1, every MSI-X entry and IMS entry listed. */
+/**
+ * Every source a machine declares: MSI vectors 0..2^MME−1, every MSI-X entry and IMS entry listed; on a
+ * routed pseries machine also the MSI-X entries firmware programmed for a device's IRQ allocation.
+ * KVM_SIGNAL_MSI injections are listed by listSignals().
+ */
 export function listSources(machine: Machine): SourceRef[] {
     const out: SourceRef[] = [];
+    const spapr = isSpaprRouted(machine);
     for (const d of machine.devices) {
         if (d.msi) {
             const n = msiVectorCount(Math.min(Math.max(d.msi.mme, 0), 5));
             for (let k = 0; k < n; k++) out.push({ device: d.id, kind: 'msi', index: k });
         }
-        if (d.msix) for (const e of [...d.msix.entries].sort((a, b) => a.index - b.index)) out.push({ device: d.id, kind: 'msix', index: e.index });
+        if (d.msix) {
+            const declared = d.msix.entries.map((e) => e.index);
+            if (spapr && d.irqAllocation && firmwareMessage(machine, d, 'msix', 0)) {
+                const n = Math.min(d.irqAllocation.count, d.msix.tableSize);
+                for (let k = 0; k < n; k++) declared.push(k);
+            }
+            for (const k of [...new Set(declared)].sort((a, b) => a - b)) out.push({ device: d.id, kind: 'msix', index: k });
+        }
         if (d.ims) for (const e of [...d.ims.entries].sort((a, b) => a.index - b.index)) out.push({ device: d.id, kind: 'ims', index: e.index });
     }
     return out;
+}
+
+/** The KVM_SIGNAL_MSI injections of a machine, as sources (kind 'signal'; `device` is the signal's id). */
+export function listSignals(machine: Machine): SourceRef[] {
+    return (machine.kvm.signals ?? []).map((s, i) => ({ device: s.id, kind: 'signal', index: i }));
 }
 
 /** The IRTE a trace used, if any (remapped, posted, or a fault after the entry was read). */

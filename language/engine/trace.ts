@@ -82,6 +82,26 @@ export interface DeliveredOutcome {
     targets: { cpu: ElementId; apicId: number; index: number }[];
     /** The IRTE used, when the message was remapped. */
     irte?: { iommu: ElementId; index: number; element: ElementId };
+    /**
+     * pseries: the XICS source the message raised and its XIVE. `vector` is then the global IRQ number (the
+     * XISR the CPU reads from its XIRR), `destId` the server number, `targets` the CPU(s) with that server.
+     */
+    xics?: { ics: ElementId; irq: number; source: number; server: number; priority: number };
+    /** pseries: the PHB that decoded the message (legacy model: the msi_table slot and vector it selected). */
+    phb?: { id: ElementId; name: string; model: 'legacy' | 'current'; slot?: number; vector?: number };
+    /** The vector went through a KVM irqfd: its GSI, and the route it followed (routed mapping). */
+    kvm?: KvmVia;
+}
+
+/** How a vector carried by an irqfd reached KVM's irqchip. */
+export interface KvmVia {
+    gsi: number;
+    irqfd: ElementId;
+    mapping: 'routed' | 'direct';
+    /** The GSI's MSI route (routed mapping). */
+    route?: ElementId;
+    /** The route's message differs from the device's current entry (kvm-route-stale). */
+    stale?: boolean;
 }
 
 export interface PostedOutcome {
@@ -95,13 +115,20 @@ export interface PostedOutcome {
 
 export interface PendingOutcome {
     kind: 'pending';
-    /** Why the message was not sent: per-vector mask, function mask, capability disabled. */
-    reason: 'entry-masked' | 'function-masked' | 'vector-masked' | 'disabled';
+    /**
+     * Why the message was not sent: per-vector mask, function mask, capability disabled; or (pseries) the
+     * XICS source is masked (priority 0xFF) and holds the interrupt masked-pending.
+     */
+    reason: 'entry-masked' | 'function-masked' | 'vector-masked' | 'disabled' | 'xics-masked';
     /** Where the pending bit sits: 'PBA qword 0 bit 1', 'MSI Pending bit 3'. */
     where: string;
     element: ElementRef;
     /** Where the message goes once unmasked (absent for a disabled capability or an unprogrammed entry). */
     whenUnmasked?: Exclude<Outcome, PendingOutcome>;
+    /** reason 'xics-masked': the XICS source that holds the interrupt. */
+    xics?: DeliveredOutcome['xics'];
+    /** The vector went through a KVM irqfd before the XICS source held it. */
+    kvm?: KvmVia;
 }
 
 export interface FaultOutcome {

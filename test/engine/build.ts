@@ -9,8 +9,14 @@ import {
     type Bus,
     type Cpu,
     type Device,
+    type IrqAllocation,
     type IrteSlot,
     type IrteSpec,
+    type KvmConfig,
+    type KvmIrqfd,
+    type KvmRoute,
+    type Phb,
+    type VfioAssignment,
     type Machine,
     type MessageEntry,
     type MsiCapability,
@@ -87,4 +93,56 @@ export function machine(o: Partial<Machine> = {}): Machine {
         devices: [],
         ...o,
     };
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// pseries, KVM, VFIO
+
+/** CPUs 0..n−1 with interrupt servers 0, step, 2·step, … */
+export function ppcCpus(n: number, step = 8): Cpu[] {
+    return Array.from({ length: n }, (_, i) => cpu(i, i, 'xapic', { server: i * step }));
+}
+
+export function phb(name: string, msiWindow: bigint, o: Partial<Phb> = {}): Phb {
+    return { id: `phb:${name}`, name, msiWindow, ...o };
+}
+
+export function alloc(device: string, base: number, count: number, o: Partial<IrqAllocation> = {}): IrqAllocation {
+    return { id: `alloc:${device}`, base, count, ...o };
+}
+
+/** A device on a pseries bus with an MSI-X table and an IRQ allocation (entries programmed by firmware). */
+export function ppcDevice(name: string, bdf: string, on: Bus, base: number, count: number, o: { tableSize?: number; entries?: MessageEntry[]; alloc?: Partial<IrqAllocation>; cap?: Partial<MsixCapability> } = {}): Device {
+    return {
+        ...device(name, bdf, on, { msix: msix(name, o.tableSize ?? count, o.entries ?? [], o.cap) }),
+        irqAllocation: alloc(name, base, count, o.alloc),
+    };
+}
+
+export function pseries(o: Partial<Machine> = {}): Machine {
+    return machine({
+        id: 'machine:pseries',
+        name: 'pseries',
+        arch: 'ppc64',
+        cpus: ppcCpus(4),
+        phbs: [],
+        xics: { id: 'xics', first: 0x1000, last: 0x1fff },
+        ...o,
+    });
+}
+
+export function kvm(o: Partial<KvmConfig> = {}): KvmConfig {
+    return { x2apicApi: false, broadcastQuirkDisabled: false, extDestId: false, id: 'kvm', ...o };
+}
+
+export function route(gsi: number, address: bigint, data: number, o: Partial<KvmRoute> = {}): KvmRoute {
+    return { id: `route:${gsi}`, gsi, kind: 'msi', address, data, ...o };
+}
+
+export function irqfd(dev: string, kind: 'msi' | 'msix' | 'ims', index: number, gsi: number): KvmIrqfd {
+    return { id: `irqfd:${dev}.${kind}[${index}]`, source: { device: `device:${dev}`, kind, index }, gsi };
+}
+
+export function vfio(device: string, o: Partial<VfioAssignment> = {}): VfioAssignment {
+    return { id: `vfio:${device}`, msixBar: 2, tableOffset: 0n, pbaOffset: 0x1000n, mmap: false, ...o };
 }

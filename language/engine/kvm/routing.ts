@@ -1,0 +1,198 @@
+/**
+ * KVM GSI routing, irqfds and KVM_SIGNAL_MSI (ROUTING.md §6, thread 001): lookups for route() and the
+ * machine-level checks of the routing table.
+ *
+ * - A routing table allows one non-irqchip (MSI) entry per GSI, and one entry per irqchip per GSI
+ *   (virt/kvm/irqchip.c setup_routing_entry); every GSI is below KVM_MAX_IRQ_ROUTES and the table holds at
+ *   most that many entries (or the VMM's lower cap).
+ * - `routed` mapping (x86): the VMM allocates a GSI per vector and programs an MSI route with the vector's
+ *   message; an irqfd on that GSI delivers the route's message, whatever the device holds now.
+ * - `direct` mapping (pseries, kvm_gsi_direct_mapping): the GSI is the XICS IRQ; no route is allocated.
+ */
+import { makeFinding } from '../diagnostics.js';
+import { KVM_MAX_IRQ_ROUTES, type Device, type KvmIrqfd, type KvmRoute, type Machine, type SourceRef } from '../model.js';
+import { msiVectorCount } from '../pci/msi.js';
+import type { Finding } from '../trace.js';
+
+export function gsiMappingOf(machine: Machine): 'routed' | 'direct' {
+    return machine.kvm.gsiMapping ?? (machine.arch === 'ppc64' ? 'direct' : 'routed');
+}
+
+export function maxRoutesOf(machine: Machine): number {
+    return machine.kvm.maxRoutes ?? KVM_MAX_IRQ_ROUTES;
+}
+
+const srcKey = (s: Pick<SourceRef, 'device' | 'kind' | 'index'>): string => `${s.device}\u0000${s.kind}\u0000${s.index}`;
+
+const irqfdCache = new WeakMap<readonly KvmIrqfd[], Map<string, KvmIrqfd[]>>();
+const routeCache = new WeakMap<readonly KvmRoute[], Map<number, KvmRoute[]>>();
+
+/** The irqfds that carry a source's interrupt (normally none or one). */
+export function irqfdsOf(machine: Machine, source: Pick<SourceRef, 'device' | 'kind' | 'index'>): KvmIrqfd[] {
+    const list = machine.kvm.irqfds;
+    if (!list || list.length === 0) return [];
+    let m = irqfdCache.get(list);
+    if (!m) {
+        m = new Map();
+        for (const f of list) {
+            const k = srcKey(f.source);
+            const l = m.get(k);
+            if (l) l.push(f);
+            else m.set(k, [f]);
+        }
+        irqfdCache.set(list, m);
+    }
+    return m.get(srcKey(source)) ?? [];
+}
+
+/** The routing entries of a GSI, in declaration order. */
+export function routesOfGsi(machine: Machine, gsi: number): KvmRoute[] {
+    const list = machine.kvm.routes;
+    if (!list || list.length === 0) return [];
+    let m = routeCache.get(list);
+    if (!m) {
+        m = new Map();
+        for (const r of list) {
+            const l = m.get(r.gsi);
+            if (l) l.push(r);
+            else m.set(r.gsi, [r]);
+        }
+        routeCache.set(list, m);
+    }
+    return m.get(gsi) ?? [];
+}
+
+/** The irqfds bound to a GSI. */
+export function irqfdsOfGsi(machine: Machine, gsi: number): KvmIrqfd[] {
+    return (machine.kvm.irqfds ?? []).filter((f) => f.gsi === gsi);
+}
+
+function routeText(r: KvmRoute): string {
+    if (r.kind === 'irqchip') return `irqchip route (${r.irqchip ?? 'irqchip'} pin ${r.pin ?? '?'})`;
+    return `MSI route`;
+}
+
+/** Whether a source exists in the machine (device, capability, index within it). */
+function sourceExists(devices: Map<string, Device>, s: SourceRef): boolean {
+    const d = devices.get(s.device);
+    if (!d) return false;
+    if (s.kind === 'msi') return !!d.msi && s.index >= 0 && s.index < msiVectorCount(Math.min(Math.max(d.msi.mme, 0), 5));
+    if (s.kind === 'msix') return !!d.msix && s.index >= 0 && s.index < d.msix.tableSize;
+    if (s.kind === 'ims') return !!d.ims && s.index >= 0 && s.index < d.ims.size;
+    return false;
+}
+
+/** Machine-level checks of the `kvm` block: limits, duplicates, ranges, unknown irqfd sources, mapping. */
+export function kvmMachineFindings(machine: Machine): Finding[] {
+    const out: Finding[] = [];
+    const kvm = machine.kvm;
+    const routes = kvm.routes ?? [];
+    const irqfds = kvm.irqfds ?? [];
+    const mapping = gsiMappingOf(machine);
+    const max = maxRoutesOf(machine);
+    const kvmRef = kvm.id ? { id: kvm.id } : { id: machine.id };
+    const cap = kvm.maxRoutes !== undefined && kvm.maxRoutes < KVM_MAX_IRQ_ROUTES ? `the VMM's cap of ${max}` : `KVM_MAX_IRQ_ROUTES (${max})`;
+
+    if (mapping === 'direct' && machine.arch !== 'ppc64' && (routes.length || irqfds.length || kvm.gsiMapping === 'direct')) {
+        out.push(
+            makeFinding(
+                'kvm-direct-mapping-unsupported',
+                `${machine.name} is ${machine.arch}, but its KVM GSIs are declared directly mapped: direct mapping (GSI = XICS IRQ, kvm_gsi_direct_mapping) exists only on pseries; use routed mapping and give each vector an MSI route.`,
+                { ...kvmRef, property: 'gsiMapping' },
+            ),
+        );
+    }
+
+    // Route count against the limit.
+    if (routes.length > max) {
+        out.push(
+            makeFinding(
+                'kvm-route-limit',
+                `The GSI routing table has ${routes.length} entries, more than ${cap}: KVM_SET_GSI_ROUTING fails with EINVAL. Share vectors, use fewer MSI-X vectors per device, or raise the VMM's cap.`,
+                kvmRef,
+                [{ element: { id: routes[max].id }, message: `entry ${max + 1} of ${routes.length}: the first past the limit` }],
+            ),
+        );
+    } else if (routes.length >= Math.ceil(max * 0.9) && routes.length > 0) {
+        out.push(
+            makeFinding(
+                'kvm-route-limit-near',
+                `The GSI routing table has ${routes.length} entries, ${Math.floor((routes.length * 100) / max)} % of ${cap}: ${max - routes.length} more vector${max - routes.length === 1 ? '' : 's'} and KVM_SET_GSI_ROUTING fails. Leave headroom for hotplug and MSI-X enables.`,
+                kvmRef,
+            ),
+        );
+    }
+
+    // GSIs past the limit, duplicates.
+    const seen = new Map<number, KvmRoute[]>();
+    for (const r of routes) {
+        if (!Number.isInteger(r.gsi) || r.gsi < 0 || r.gsi >= max) {
+            out.push(
+                makeFinding(
+                    'kvm-gsi-out-of-range',
+                    `Route GSI ${r.gsi} is not below ${cap}: KVM rejects the routing table. Use a GSI from 0 to ${max - 1}.`,
+                    { id: r.id, property: 'gsi' },
+                ),
+            );
+        }
+        const prev = seen.get(r.gsi) ?? [];
+        const clash = prev.find((p) => p.kind !== 'irqchip' || r.kind !== 'irqchip' || (p.irqchip ?? '') === (r.irqchip ?? ''));
+        if (clash) {
+            out.push(
+                makeFinding(
+                    'kvm-gsi-duplicate',
+                    `GSI ${r.gsi} already has an ${routeText(clash)}; KVM allows one MSI route per GSI (and one route per irqchip), so KVM_SET_GSI_ROUTING fails with EINVAL. Give this ${routeText(r)} its own GSI.`,
+                    { id: r.id, property: 'gsi' },
+                    [{ element: { id: clash.id, property: 'gsi' }, message: `the first ${routeText(clash)} of GSI ${r.gsi}` }],
+                ),
+            );
+        }
+        prev.push(r);
+        seen.set(r.gsi, prev);
+        if (mapping === 'direct' && r.kind === 'msi' && machine.arch === 'ppc64') {
+            out.push(
+                makeFinding(
+                    'kvm-route-ignored-direct',
+                    `GSI ${r.gsi}: ${machine.name} maps GSIs directly (GSI = XICS IRQ), so no MSI route is allocated and this one is never used; bind the irqfd to the XICS IRQ instead, or remove the route.`,
+                    { id: r.id },
+                ),
+            );
+        }
+    }
+
+    // irqfds: GSI range (routed), unknown sources, duplicate sources.
+    const devices = new Map(machine.devices.map((d) => [d.id, d]));
+    const bySource = new Map<string, KvmIrqfd>();
+    for (const f of irqfds) {
+        if (mapping === 'routed' && (!Number.isInteger(f.gsi) || f.gsi < 0 || f.gsi >= max)) {
+            out.push(makeFinding('kvm-gsi-out-of-range', `irqfd GSI ${f.gsi} is not below ${cap}: no route can exist for it. Use a GSI from 0 to ${max - 1}.`, { id: f.id, property: 'gsi' }));
+        }
+        if (!sourceExists(devices, f.source)) {
+            const d = devices.get(f.source.device);
+            out.push(
+                makeFinding(
+                    'kvm-irqfd-unknown-source',
+                    d
+                        ? `The irqfd names ${d.name}.${f.source.kind}[${f.source.index}], which ${d.name} does not have; bind it to an existing vector.`
+                        : `The irqfd names device '${f.source.device}', which is not in ${machine.name}; bind it to an existing vector.`,
+                    { id: f.id, property: 'source' },
+                ),
+            );
+            continue;
+        }
+        const k = srcKey(f.source);
+        const first = bySource.get(k);
+        if (first) {
+            const d = devices.get(f.source.device)!;
+            out.push(
+                makeFinding(
+                    'kvm-irqfd-duplicate-source',
+                    `${d.name}.${f.source.kind}[${f.source.index}] is already carried by the irqfd on GSI ${first.gsi}; the VMM keeps one irqfd per vector, so one of the two is stale. Remove one.`,
+                    { id: f.id, property: 'source' },
+                    [{ element: { id: first.id, property: 'source' }, message: `the irqfd on GSI ${first.gsi}` }],
+                ),
+            );
+        } else bySource.set(k, f);
+    }
+    return out;
+}

@@ -92,6 +92,7 @@ class Guest {
         // Root bus: a virtio-net with one vector per queue, an NVMe with multi-message MSI (SHV=1: one handle,
         // the device adds the vector number to the data → IRTE handle + k), root ports and a PCIe-to-PCI bridge.
         body.push('  bus pci0 number 0x00 behind dmar0 {');
+        const nicBase = this.handle;
         body.push(...this.msixDevice('    ', 'nic', 0, 3, 'virtio-net', NIC_QUEUES));
         const nvmeBase = this.handle;
         for (let k = 0; k < NVME_VECTORS; k++) this.irte('00:04.0', 0x20);
@@ -122,7 +123,11 @@ class Guest {
         body.push('  }');
         body.push('');
         body.push('  kvm {', '    x2apic-api on');
-        for (let q = 0; q < KVM_IRQFDS; q++) body.push(`    irqfd nic.msix[${q}] gsi ${24 + q}`);
+        // QEMU allocates one MSI route per vector (kvm_irqchip_add_msi_route) and binds the queue's eventfd to it.
+        for (let q = 0; q < KVM_IRQFDS; q++) {
+            body.push(`    route gsi ${24 + q} msi address ${hexGrouped(remappableAddress(nicBase + q))} data 0x0000`);
+            body.push(`    irqfd nic.msix[${q}] gsi ${24 + q}`);
+        }
         body.push('  }');
 
         const entries = 2 ** Math.ceil(Math.log2(Math.max(2, this.handle)));

@@ -9,6 +9,7 @@ import * as fs from 'node:fs';
 import * as vscode from 'vscode';
 import { LanguageClient, TransportKind } from 'vscode-languageclient/node.js';
 import type { LanguageClientOptions, ServerOptions } from 'vscode-languageclient/node.js';
+import { registerDebugger, SIMULATE_LENS_OPTIONS } from './debug.js';
 
 /**
  * The client id. vscode-languageclient reads the trace setting from `<id>.trace.server`, and the server asks for
@@ -27,6 +28,7 @@ export const SERVER_INSPECT_PORT = 6009;
 let client: LanguageClient | undefined;
 
 export async function activate(context: vscode.ExtensionContext): Promise<void> {
+    registerDebugger(context);
     const serverModule = context.asAbsolutePath(SERVER_BUNDLE);
     if (!fs.existsSync(serverModule)) {
         // Only a source checkout that has not been built gets here; say so instead of failing with a fork error.
@@ -64,6 +66,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
             fileEvents: watcher,
         },
         diagnosticCollectionName: CLIENT_ID,
+        initializationOptions: SIMULATE_LENS_OPTIONS,
     };
 
     client = new LanguageClient(CLIENT_ID, CLIENT_NAME, serverOptions, clientOptions);

@@ -7,6 +7,7 @@ export * from './headless.js';
 export * from './settings.js';
 export * from './analysis/document-analysis.js';
 export * from './lowering/lower-machine.js';
+export * from './lowering/lower-scenario.js';
 export * from './lowering/element-ids.js';
 export * from './lowering/source-map.js';
 export * from './validation/diagnostic-codes.js';

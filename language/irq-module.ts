@@ -23,6 +23,7 @@ import { IrqDocumentValidator } from './validation/irq-document-validator.js';
 import { IrqSettings } from './settings.js';
 import { IrqValidationRegistry } from './validation/irq-validation-registry.js';
 import { IrqValueConverter } from './values/value-converter.js';
+import { IrqTokenBuilder } from './values/token-builder.js';
 
 /** Services the language adds to Langium's. */
 export interface IrqAddedServices {
@@ -43,6 +44,7 @@ export function createIrqModule(context: IrqModuleContext = {}): Module<IrqServi
     return {
         parser: {
             ValueConverter: () => new IrqValueConverter(),
+            TokenBuilder: () => new IrqTokenBuilder(),
         },
         references: {
             Linker: (services) => new IrqLinker(services),

@@ -18,17 +18,39 @@ export function bits32(v: number, hi: number, lo: number): number {
 
 /** Low 32 bits of a bigint as an unsigned number. */
 export function lo32(v: bigint): number {
-    return Number(v & MASK32);
+    // A bigint comparison allocates nothing; `&` and `>>` make new bigints. Most addresses are 32-bit.
+    return v >= 0n && v <= MASK32 ? Number(v) : Number(v & MASK32);
 }
 
 /** Bits 63:32 of a bigint as an unsigned number. */
 export function hi32(v: bigint): number {
-    return Number((v >> 32n) & MASK32);
+    return v >= 0n && v <= MASK32 ? 0 : Number((v >> 32n) & MASK32);
 }
 
 /** Joins two unsigned 32-bit words into a 64-bit bigint. */
 export function join64(lo: number, hi: number): bigint {
     return (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0);
+}
+
+/**
+ * A 64-bit MSI address as the two dwords a device stores (Message Address, Message Upper Address):
+ * bits 31:0 and 63:32, unsigned. Exact: each half is below 2^32.
+ */
+export function splitAddress(address: bigint): { lo: number; hi: number } {
+    return { lo: lo32(address), hi: hi32(address) };
+}
+
+/** The inverse of splitAddress: the 64-bit address of a low and a high dword. */
+export function joinAddress(lo: number, hi: number): bigint {
+    return join64(lo, hi);
+}
+
+/**
+ * The 128-bit value of an IRTE from its two 64-bit halves (ROUTING.md §2.3: bits 63:0 are the low half,
+ * 127:64 the high half), each taken as 64 bits.
+ */
+export function irteValue128(lo: bigint, hi: bigint): bigint {
+    return (BigInt.asUintN(64, hi) << 64n) | BigInt.asUintN(64, lo);
 }
 
 /** Lowercase hex with `0x`, no padding: `0x41`. */

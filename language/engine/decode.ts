@@ -10,11 +10,13 @@ import { effectiveMask, vectorStateOf } from './pci/vector-state.js';
 import { firmwareMessage, isSpaprRouted, phbMaxDevs, phbModel, phbOfDevice, phbWindowSize, spaprIndex, xicsOf, xiveOf } from './spapr/machine.js';
 import { indexMachine } from './machine-index.js';
 import type { DecodedField, ValueDecode } from './trace.js';
+import { vtdRemap, type RemapOutput } from './vtd/remap.js';
 import { swappedAddressCandidate, swappedDataCandidate } from './x86/byte-swap.js';
 import { deliveryModeLabel } from './x86/delivery-mode.js';
 import { compatAddressFields, compatDataFields, decodeCompatMsi, isInterruptAddress, type CompatOptions } from './x86/msi-compat.js';
 import {
     formatRid,
+    ridOf,
     irteDecodedFields,
     irteFieldsOfWords,
     irteHasReservedBits,
@@ -25,8 +27,8 @@ import {
     SVT_NAMES,
 } from './vtd/irte.js';
 import { remappableAddressFields, remappableDataFields, decodeRemappableRequest } from './vtd/remappable-msi.js';
-import { expectedIrteSource, formatBdf, requesterIdOf } from './vtd/source-id.js';
-import { slotWords } from './vtd/unit.js';
+import { checkSourceId, expectedIrteSource, formatBdf, NO_SID, requesterIdOf } from './vtd/source-id.js';
+import { slotWords, vtdRuntime } from './vtd/unit.js';
 
 /** Plain-data context of a decode. Everything is optional except the profile. */
 export interface DecodeContext {
@@ -38,6 +40,10 @@ export interface DecodeContext {
     iommuId?: ElementId;
     /** For an MSI data word: the address it is sent with (selects the compatibility or remappable view). */
     address?: bigint;
+    /** For an MSI address: the data word sent with it (its subhandle when SHV=1); 0 when not given. */
+    data?: number;
+    /** For an IRTE: the requester id of the request that reads it (for source-id validation, §2.6 step 9). */
+    requesterId?: number;
     /** For an IRTE: its index in the table. */
     index?: number;
     /** For a PHB window write: the PHB, when known directly (else the device's). */
@@ -97,6 +103,28 @@ function irteStateText(r: Resolved, index: number, profile: Profile): string {
     return `present, vector ${hex(f.vector)} → dest ${hex(f.dest)}${cpu ? ` (${cpu})` : ''}`;
 }
 
+/** Marks the fields with these bit ranges as the cause of a fault or warning. */
+function flagBits(fields: DecodedField[], ...bits: string[]): void {
+    for (const f of fields) if (bits.includes(f.bits)) f.flagged = true;
+}
+
+/** Marks those of the fields with these bit ranges that are not zero. */
+function flagSetBits(fields: DecodedField[], ...bits: string[]): void {
+    for (const f of fields) if (f.value !== 0n && bits.includes(f.bits)) f.flagged = true;
+}
+
+/**
+ * What the context's IOMMU does with a request (vtdRemap, ROUTING.md §2.6), so a decode flags the field
+ * that causes the fault; undefined when no IOMMU remaps it. The requester id is the device's, if known.
+ */
+function remapInContext(r: Resolved, profile: Profile, addrLo: number, addrHi: number, data: number): RemapOutput | undefined {
+    const iommu = r.iommu;
+    if (!iommu?.remapping) return undefined;
+    const rt = vtdRuntime(iommu);
+    const sid = r.device && r.machine ? requesterIdOf(r.machine, r.device).rid : NO_SID;
+    return vtdRemap({ addrLo, addrHi, data, sid, ioapic: false }, rt.unit, rt.read, profile);
+}
+
 /** Decode of a 64-bit MSI address. */
 export function decodeMsiAddress(address: bigint, ctx: DecodeContext): ValueDecode {
     const r = resolve(ctx);
@@ -111,6 +139,8 @@ export function decodeMsiAddress(address: bigint, ctx: DecodeContext): ValueDeco
         summary = `not an interrupt address: ${hexGrouped(address, hi ? 16 : 8)} is outside 0xFEE0_0000..0xFEEF_FFFF, an ordinary memory write`;
     } else if (remappable) {
         fields = remappableAddressFields(lo, hi);
+        // 0x21: the handle (with the subhandle) indexes past the table; its set parts are the cause.
+        if (remapInContext(r, ctx.profile, lo, hi, ctx.data ?? 0)?.cause === 'index') flagSetBits(fields, '19:5', '2');
         const req = decodeRemappableRequest(lo, 0);
         summary = `remappable format, handle ${req.handle}${req.shv ? `, SHV=1 → IRTE ${req.handle} + subhandle (data[15:0])` : ` → IRTE ${req.handle}`}`;
         if (!r.iommu?.remapping) {
@@ -129,8 +159,14 @@ export function decodeMsiAddress(address: bigint, ctx: DecodeContext): ValueDeco
         } else {
             summary = `compatibility format: KVM refuses it (${d.error})`;
         }
-        if (r.iommu?.remapping && ctx.profile === 'spec' && (r.iommu.eim || !r.iommu.cfi)) {
-            notes.push(`${r.iommu.name} blocks compatibility-format interrupts (${r.iommu.eim ? 'EIM on' : 'CFI off'}): fault 0x25`);
+        const remap = remapInContext(r, ctx.profile, lo, hi, ctx.data ?? 0);
+        if (remap?.cause === 'compat-blocked') {
+            // 0x25: the Interrupt Format bit asks for the compatibility format the IOMMU blocks (§2.6 step 3).
+            flagBits(fields, '4');
+            notes.push(`${r.iommu!.name} blocks compatibility-format interrupts (${r.iommu!.eim ? 'EIM on' : 'CFI off'}): fault 0x25`);
+        } else if (remap?.cause === 'addr-hi') {
+            // 0x20: under remapping, an interrupt request must have address bits 63:32 clear (§2.6 step 1).
+            flagSetBits(fields, '63:40', '39:32');
         }
     }
     const swapped = swappedAddressCandidate(address);
@@ -157,6 +193,8 @@ export function decodeMsiData(data: number, ctx: DecodeContext): ValueDecode {
     if (remappable) {
         const shv = ((lo >>> 3) & 1) as 0 | 1;
         fields = remappableDataFields(data, shv);
+        // 0x21: handle + subhandle indexes past the table (the address decode flags the handle).
+        if (shv && remapInContext(r, ctx.profile, lo, hi32(ctx.address!), data)?.cause === 'index') flagSetBits(fields, '15:0');
         summary = shv ? `subhandle ${hex(data & 0xffff)}: IRTE index = handle + ${data & 0xffff}` : 'not used for remapping (SHV=0)';
     } else {
         fields = compatDataFields(data);
@@ -177,6 +215,13 @@ export function decodeIrte(lo: bigint, hi: bigint, ctx: DecodeContext): ValueDec
     const f = irteFieldsOfWords(w, eim);
     const postedView = f.posted && postedSupported && ctx.profile === 'spec';
     const fields = irteDecodedFields(w, { eim, postedSupported, profile: ctx.profile });
+    // 0x26: the source-id check (§2.6 step 9) of a present entry against the requester, when known.
+    const rid = ctx.requesterId ?? (r.device && r.machine ? requesterIdOf(r.machine, r.device).rid : undefined);
+    if (f.present && rid !== undefined) {
+        const check = checkSourceId(f.svt, f.sq, f.sid, rid, ctx.profile);
+        if (check === 'mismatch') flagBits(fields, '79:64', '81:80', '83:82');
+        else if (check === 'bus-out-of-range') flagBits(fields, '79:64', '83:82');
+    }
     const notes: string[] = [];
     const name = ctx.index === undefined ? 'IRTE' : `IRTE ${ctx.index}`;
     let summary: string;
@@ -217,7 +262,7 @@ export function decodeBdf(bdf: Bdf, ctx: DecodeContext): ValueDecode {
         base.device ??
         m?.devices.find((d) => d.bdf.segment === bdf.segment && d.bdf.bus === bdf.bus && d.bdf.device === bdf.device && d.bdf.fn === bdf.fn);
     const r: Resolved = { ...base, device, iommu: base.iommu ?? (device && m ? indexMachine(m).iommuOfBus(device.bus) : undefined) };
-    const own = ((bdf.bus & 0xff) << 8) | ((bdf.device & 0x1f) << 3) | (bdf.fn & 7);
+    const own = ridOf(bdf);
     const notes: string[] = [];
     let rid = own;
     let summary = `requester id ${formatRid(own)}`;

@@ -3,6 +3,7 @@
  * single source for the README's diagnostic list, the language server and the CLI: no view invents a code.
  */
 import type { Finding, Severity } from './trace.js';
+import { SIM_DIAGNOSTIC_CODES } from './sim/codes.js';
 
 export interface DiagnosticCodeInfo {
     severity: Severity;
@@ -342,6 +343,8 @@ export const DIAGNOSTIC_CODES = {
         title: 'MSI-X table shares a page with other registers',
         description: 'The trapped MSI-X table shares a host page with other registers of its BAR: accesses to those registers trap too, a performance cost (thread 004).',
     },
+    // What the scenario simulator reports (sim/codes.ts).
+    ...SIM_DIAGNOSTIC_CODES,
 } satisfies Record<string, DiagnosticCodeInfo>;
 
 export type DiagnosticCode = keyof typeof DIAGNOSTIC_CODES;

@@ -27,7 +27,7 @@ export {
 } from './decode.js';
 
 // Bits
-export { hex, hexPad, hex64, hexGrouped, parseHexBig, toBig, leBytes, byteSwap32, byteSwap64, bigintReplacer } from './bits.js';
+export { hex, hexPad, hex64, hexGrouped, parseHexBig, toBig, leBytes, byteSwap32, byteSwap64, bigintReplacer, splitAddress, joinAddress, irteValue128 } from './bits.js';
 export { indexMachine, invalidateMachineIndex, type MachineIndex } from './machine-index.js';
 
 // x86
@@ -53,6 +53,7 @@ export {
 } from './x86/delivery-mode.js';
 export {
     deliverToApics,
+    indexApicTargets,
     matchDestination,
     x2apicLdr,
     defaultXapicLogicalId,
@@ -60,6 +61,7 @@ export {
     type ApicTarget,
     type ApicMessage,
     type DeliveryResult,
+    type ApicDestinationIndex,
 } from './x86/apic-delivery.js';
 export { swappedAddressCandidate, swappedDataCandidate } from './x86/byte-swap.js';
 
@@ -76,6 +78,7 @@ export {
     parseSq,
     parseSvt,
     ridOf,
+    busRangeSid,
     formatRid,
     SVT_NAMES,
     SQ_MASKS,
@@ -88,6 +91,7 @@ export {
 export {
     vtdRemap,
     prepareVtdUnit,
+    irtaSizeRule,
     remappableHandle,
     VTD_FAULTS,
     WARN_IOAPIC_TRIGGER,
@@ -201,3 +205,6 @@ export {
     type CasesFile,
     type CaseResult,
 } from './conformance/run-case.js';
+
+// The scenario simulator (what the debugger steps through).
+export * from './sim/index.js';

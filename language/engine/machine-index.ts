@@ -7,7 +7,7 @@
  */
 import type { Bridge, Bus, Cpu, Device, ElementId, Iommu, Machine } from './model.js';
 import { invalidateSpaprIndex } from './spapr/machine.js';
-import { defaultXapicLogicalId, type ApicTarget } from './x86/apic-delivery.js';
+import { defaultXapicLogicalId, indexApicTargets, type ApicDestinationIndex, type ApicTarget } from './x86/apic-delivery.js';
 
 export interface MachineIndex {
     devices: Map<ElementId, Device>;
@@ -17,6 +17,8 @@ export interface MachineIndex {
     cpus: Map<ElementId, Cpu>;
     /** CPUs as APIC targets, same order as machine.cpus. */
     apicTargets: ApicTarget[];
+    /** apicTargets by APIC ID: a physical destination finds its CPUs without a scan (ROUTING.md §1.5). */
+    apicIndex: ApicDestinationIndex;
     /** Bridges from the device's bus up to the root, nearest first. */
     bridgesAbove(busId: ElementId): Bridge[];
     /** The IOMMU translating a bus: its own `iommu`, else inherited through the bridges above. */
@@ -72,7 +74,8 @@ export function indexMachine(machine: Machine): MachineIndex {
         }
         return undefined;
     };
-    const idx: MachineIndex = { devices, buses, bridges, iommus, cpus, apicTargets, bridgesAbove, iommuOfBus };
+    const apicIndex = indexApicTargets(apicTargets);
+    const idx: MachineIndex = { devices, buses, bridges, iommus, cpus, apicTargets, apicIndex, bridgesAbove, iommuOfBus };
     cache.set(machine, idx);
     return idx;
 }

@@ -65,24 +65,40 @@ export interface RouteOptions {
 }
 
 /**
- * A stage whose `decodes` are built on first read: route() stays cheap, hover and the debugger pay on
- * demand. `decodes` is an accessor on the prototype (an own accessor per object costs more than the rest of
- * the route); toJSON() includes it, so JSON.stringify(trace, bigintReplacer) shows every decode.
+ * A stage whose `decodes` (and, where it is not a constant, `summary`) are built on first read: route()
+ * stays cheap, hover and the debugger pay on demand. Both are accessors on the prototype (an own accessor
+ * per object costs more than the rest of the route); toJSON() includes them, so JSON.stringify(trace,
+ * bigintReplacer) shows every decode. A lazy summary is made only from values fixed when the stage is
+ * (never from model objects that may change afterwards), so reading it later gives the same text.
  */
 class LazyStage implements Stage {
     element?: ElementRef;
     #decodes: ValueDecode[] | undefined;
     #make: (() => ValueDecode[]) | undefined;
+    #summary: string | (() => string);
 
     constructor(
         public kind: StageKind,
         public title: string,
-        public summary: string,
+        summary: string | (() => string),
         element: ElementRef | undefined,
         make: () => ValueDecode[],
     ) {
         if (element) this.element = element;
+        this.#summary = summary;
         this.#make = make;
+    }
+
+    get summary(): string {
+        const s = this.#summary;
+        if (typeof s === 'string') return s;
+        const text = s();
+        this.#summary = text;
+        return text;
+    }
+
+    set summary(v: string) {
+        this.#summary = v;
     }
 
     get decodes(): ValueDecode[] {
@@ -105,7 +121,9 @@ class LazyStage implements Stage {
     }
 }
 
-function makeStage(kind: StageKind, title: string, summary: string, element: ElementRef | undefined, decodes: () => ValueDecode[]): Stage {
+const NO_DECODES = (): ValueDecode[] => [];
+
+function makeStage(kind: StageKind, title: string, summary: string | (() => string), element: ElementRef | undefined, decodes: () => ValueDecode[]): Stage {
     return new LazyStage(kind, title, summary, element, decodes);
 }
 
@@ -225,6 +243,13 @@ interface CurrentMessage {
     element: ElementId;
     address: bigint;
     data: number;
+    /** address bits 31:0 and 63:32, split once (bigint → number conversions are the costly part). */
+    addrLo: number;
+    addrHi: number;
+}
+
+function currentMessage(name: string, element: ElementId, address: bigint, data: number): CurrentMessage {
+    return { name, element, address, data, addrLo: lo32(address), addrHi: hi32(address) };
 }
 
 /** One route computation; collects stages and findings. */
@@ -247,7 +272,7 @@ class Tracer {
         /** The source being traced (its index matters for pseries allocations). */
         readonly source?: SourceRef,
     ) {
-        this.cur = { name: src.name, element: src.element, address: src.address, data: src.data };
+        this.cur = currentMessage(src.name, src.element, src.address, src.data);
     }
 
     ref(property: string): ElementRef {
@@ -390,22 +415,40 @@ function remapSummary(iommu: VtdIommu, r: RemapOutput, rid: RequesterIdInfo): st
     }
 }
 
+/** What a finding names as the sender: the IRTE that composed the message, or the message's owner. */
+function srcTextOf(t: Tracer, via: { index: number } | undefined): string {
+    return via ? `IRTE ${via.index}` : t.cur.name;
+}
+
+function destTextOf(msg: CompatMsi): string {
+    return `${msg.destMode} dest ${hex(msg.destId)}`;
+}
+
+/** The summaries' list of target CPUs (made when a summary is read, not on every route). */
+function targetsText(targets: readonly Cpu[]): string {
+    return targets.length ? targets.map(cpuLabel).join(', ') : 'no CPU';
+}
+
+/** Where a delivery finding sits: on the IRTE that composed the message, else on the message's address / data. */
+function onIrte(t: Tracer, via: { slot: IrteSlot } | undefined, property: string): ElementRef {
+    return via ? { id: via.slot.id, property } : t.ref(property === 'dest' ? 'address' : 'data');
+}
+
 /** The APIC-delivery part: matching, findings, delivered outcome. */
 function deliver(t: Tracer, msg: CompatMsi, via?: { iommu: VtdIommu; slot: IrteSlot; index: number }): DeliveredOutcome {
     const { machine, idx } = t;
-    const d = deliverToApics(msg, idx.apicTargets, machine.kvm.broadcastQuirkDisabled);
+    const d = deliverToApics(msg, idx.apicTargets, machine.kvm.broadcastQuirkDisabled, idx.apicIndex);
     const cpus = machine.cpus;
-    const targets = d.accepted.map((i) => cpus[i]).sort((a, b) => a.apicId - b.apicId || a.index - b.index);
-    const onIrte = (property: string): ElementRef => (via ? { id: via.slot.id, property } : t.ref(property === 'dest' ? 'address' : 'data'));
-    const src = via ? `IRTE ${via.index}` : t.cur.name;
-    const destText = `${msg.destMode} dest ${hex(msg.destId)}`;
+    const targets: Cpu[] = [];
+    for (const i of d.accepted) targets.push(cpus[i]);
+    if (targets.length > 1) targets.sort((a, b) => a.apicId - b.apicId || a.index - b.index);
 
     if (isReservedDeliveryMode(msg.deliveryMode)) {
         t.findings.push(
             makeFinding(
                 'x86-reserved-delivery-mode',
-                `${src} uses reserved delivery mode ${msg.deliveryMode} (${msg.deliveryMode.toString(2).padStart(3, '0')}b)${msg.deliveryMode === 6 ? ', which KVM passes through as STARTUP' : ', which the APIC does not accept'}; use fixed (0) or lowest-priority (1).`,
-                onIrte('deliveryMode'),
+                `${srcTextOf(t, via)} uses reserved delivery mode ${msg.deliveryMode} (${msg.deliveryMode.toString(2).padStart(3, '0')}b)${msg.deliveryMode === 6 ? ', which KVM passes through as STARTUP' : ', which the APIC does not accept'}; use fixed (0) or lowest-priority (1).`,
+                onIrte(t, via, 'deliveryMode'),
             ),
         );
     }
@@ -413,8 +456,8 @@ function deliver(t: Tracer, msg: CompatMsi, via?: { iommu: VtdIommu; slot: IrteS
         t.findings.push(
             makeFinding(
                 'x86-illegal-vector',
-                `${src} sends vector ${hex(msg.vector)} with ${deliveryModeLabel(d.deliveryMode)} delivery; vectors 0x00-0x0F are illegal (the APIC raises an illegal-vector error); use a vector from 0x10 to 0xFF.`,
-                onIrte('vector'),
+                `${srcTextOf(t, via)} sends vector ${hex(msg.vector)} with ${deliveryModeLabel(d.deliveryMode)} delivery; vectors 0x00-0x0F are illegal (the APIC raises an illegal-vector error); use a vector from 0x10 to 0xFF.`,
+                onIrte(t, via, 'vector'),
             ),
         );
     }
@@ -427,8 +470,8 @@ function deliver(t: Tracer, msg: CompatMsi, via?: { iommu: VtdIommu; slot: IrteS
         t.findings.push(
             makeFinding(
                 'x86-dest-unreachable',
-                `${src}: ${destText} matches no CPU (APIC IDs: ${apicIdList(machine)}); ${fix}.`,
-                onIrte('dest'),
+                `${srcTextOf(t, via)}: ${destTextOf(msg)} matches no CPU (APIC IDs: ${apicIdList(machine)}); ${fix}.`,
+                onIrte(t, via, 'dest'),
                 near.map((c) => ({ element: { id: c.id, property: 'apicId' }, message: `${cpuLabel(c)} has APIC ID ${hex(c.apicId)} (${c.mode})` })),
             ),
         );
@@ -437,8 +480,8 @@ function deliver(t: Tracer, msg: CompatMsi, via?: { iommu: VtdIommu; slot: IrteS
         t.findings.push(
             makeFinding(
                 d.accepted.length === 0 ? 'x86-dest-unreachable' : 'x86-dest-apic-disabled',
-                `${src}: ${destText} reaches ${off.map(cpuLabel).join(', ')}, whose local APIC is software-disabled and drops ${deliveryModeLabel(d.deliveryMode)} interrupts${d.accepted.length === 0 ? ', so no CPU receives it' : ''}; enable the APIC or target another CPU.`,
-                onIrte('dest'),
+                `${srcTextOf(t, via)}: ${destTextOf(msg)} reaches ${off.map(cpuLabel).join(', ')}, whose local APIC is software-disabled and drops ${deliveryModeLabel(d.deliveryMode)} interrupts${d.accepted.length === 0 ? ', so no CPU receives it' : ''}; enable the APIC or target another CPU.`,
+                onIrte(t, via, 'dest'),
                 off.map((c) => ({ element: { id: c.id, property: 'enabled' }, message: `${cpuLabel(c)}: APIC software-disabled` })),
             ),
         );
@@ -449,8 +492,8 @@ function deliver(t: Tracer, msg: CompatMsi, via?: { iommu: VtdIommu; slot: IrteS
             t.findings.push(
                 makeFinding(
                     'x86-dest-needs-x2apic',
-                    `${src}: destination ${hex(msg.destId)} is above 0xFF but ${xapicTargets.map(cpuLabel).join(', ')} ${xapicTargets.length === 1 ? 'is' : 'are'} in xAPIC mode (KVM reaches it only through its hotplug hack); put the CPU in x2APIC mode (\`apic x2apic\`).`,
-                    onIrte('dest'),
+                    `${srcTextOf(t, via)}: destination ${hex(msg.destId)} is above 0xFF but ${xapicTargets.map(cpuLabel).join(', ')} ${xapicTargets.length === 1 ? 'is' : 'are'} in xAPIC mode (KVM reaches it only through its hotplug hack); put the CPU in x2APIC mode (\`apic x2apic\`).`,
+                    onIrte(t, via, 'dest'),
                     xapicTargets.map((c) => ({ element: { id: c.id, property: 'apicId' }, message: `${cpuLabel(c)}: APIC ID ${hex(c.apicId)} in xAPIC mode` })),
                 ),
             );
@@ -462,25 +505,25 @@ function deliver(t: Tracer, msg: CompatMsi, via?: { iommu: VtdIommu; slot: IrteS
         t.findings.push(
             makeFinding(
                 'x86-lowest-priority',
-                `${src}: lowest-priority delivery${msg.deliveryMode !== 1 ? ' (RH=1: KVM arbitrates every RH=1 message)' : ''} to one of ${targets.map(cpuLabel).join(', ')} (${targets.length} candidate${targets.length === 1 ? '' : 's'})${pick ? `; with KVM's vector hashing ${cpuLabel(pick)} receives vector ${hex(msg.vector)}` : ''}.`,
-                onIrte('dest'),
+                `${srcTextOf(t, via)}: lowest-priority delivery${msg.deliveryMode !== 1 ? ' (RH=1: KVM arbitrates every RH=1 message)' : ''} to one of ${targets.map(cpuLabel).join(', ')} (${targets.length} candidate${targets.length === 1 ? '' : 's'})${pick ? `; with KVM's vector hashing ${cpuLabel(pick)} receives vector ${hex(msg.vector)}` : ''}.`,
+                onIrte(t, via, 'dest'),
                 targets.map((c) => ({ element: { id: c.id, property: 'apicId' }, message: `candidate ${cpuLabel(c)} (APIC ID ${hex(c.apicId)})` })),
             ),
         );
     }
 
-    const targetText = targets.length ? targets.map(cpuLabel).join(', ') : 'no CPU';
     const deliveryStage = makeStage(
         'apic-delivery',
         'Local APIC delivery',
-        `${destText}${msg.broadcast ? ' (broadcast)' : ''} → ${targetText} · ${deliveryModeLabel(d.deliveryMode)}${d.lowestPriority ? ` (${targets.length} candidate${targets.length === 1 ? '' : 's'})` : ''}${d.note ? ' · physical broadcast with lowest priority forced to fixed' : ''}`,
+        () =>
+            `${destTextOf(msg)}${msg.broadcast ? ' (broadcast)' : ''} → ${targetsText(targets)} · ${deliveryModeLabel(d.deliveryMode)}${d.lowestPriority ? ` (${targets.length} candidate${targets.length === 1 ? '' : 's'})` : ''}${d.note ? ' · physical broadcast with lowest priority forced to fixed' : ''}`,
         targets.length === 1 ? { id: targets[0].id, property: 'apicId' } : undefined,
         () => [
             {
                 title: via ? 'MSI to the APIC (composed by the IOMMU)' : 'MSI to the APIC',
                 context: [`KVM: x2APIC API ${msg.wide ? 'on' : 'off'}, broadcast quirk ${machine.kvm.broadcastQuirkDisabled ? 'disabled' : 'enabled'}`],
                 fields: [...compatAddressFields(msg.addrLo, msg.addrHi, { x2apicFormat: msg.wide, extDestId: false }), ...compatDataFields(via ? (msg.vector | (msg.deliveryMode << 8) | (1 << 14) | (msg.trigger === 'level' ? 0x8000 : 0)) >>> 0 : t.cur.data)],
-                summary: `${destText} · vector ${hex(msg.vector)} · ${deliveryModeLabel(d.deliveryMode)} · ${msg.trigger}`,
+                summary: `${destTextOf(msg)} · vector ${hex(msg.vector)} · ${deliveryModeLabel(d.deliveryMode)} · ${msg.trigger}`,
                 notes: d.note ? ['KVM forces a physical broadcast with lowest priority to fixed ("phys broadcast and lowest prio")'] : [],
             },
         ],
@@ -491,9 +534,9 @@ function deliver(t: Tracer, msg: CompatMsi, via?: { iommu: VtdIommu; slot: IrteS
             makeStage(
                 'cpu',
                 targets.length === 1 ? cpuLabel(targets[0]) : `${targets.length} CPUs`,
-                `${d.lowestPriority ? 'one of ' : ''}${targetText} accepts vector ${hex(msg.vector)} (${msg.trigger})`,
+                () => `${d.lowestPriority ? 'one of ' : ''}${targetsText(targets)} accepts vector ${hex(msg.vector)} (${msg.trigger})`,
                 targets.length === 1 ? { id: targets[0].id } : undefined,
-                () => [],
+                NO_DECODES,
             ),
         );
     }
@@ -507,8 +550,9 @@ function deliver(t: Tracer, msg: CompatMsi, via?: { iommu: VtdIommu; slot: IrteS
         destId: msg.destId,
         lowestPriority: d.lowestPriority,
         broadcast: msg.broadcast,
-        targets: targets.map((c) => ({ cpu: c.id, apicId: c.apicId, index: c.index })),
+        targets: [],
     };
+    for (const c of targets) out.targets.push({ cpu: c.id, apicId: c.apicId, index: c.index });
     if (via) out.irte = { iommu: via.iommu.id, index: via.index, element: via.slot.id };
     return out;
 }
@@ -516,15 +560,13 @@ function deliver(t: Tracer, msg: CompatMsi, via?: { iommu: VtdIommu; slot: IrteS
 /** Host bridge → IOMMU → APIC for a message that is actually sent. */
 function routeMessage(t: Tracer): Exclude<Outcome, PendingOutcome> {
     const { machine, device, idx, profile } = t;
-    const address = t.cur.address;
-    const addrLo = lo32(address);
-    const addrHi = hi32(address);
+    const { address, addrLo, addrHi } = t.cur;
     const data = t.cur.data >>> 0;
     if (machine.arch !== 'x86_64') {
         return t.fault('route-unsupported-arch', '', `${machine.name} is ${machine.arch}: the route tracer follows x86 machines only.`, `${machine.arch} not traced`, { id: machine.id });
     }
     if (!isInterruptAddress(addrLo)) {
-        t.stages.push(makeStage('host-bridge', 'Host bridge', `${hexGrouped(address, addrHi ? 16 : 8)} is outside the interrupt window: an ordinary memory write`, t.ref('address'), () => [decodeMsiAddress(address, { profile, machine, deviceId: device.id })]));
+        t.stages.push(makeStage('host-bridge', 'Host bridge', `${hexGrouped(address, addrHi ? 16 : 8)} is outside the interrupt window: an ordinary memory write`, t.ref('address'), () => [decodeMsiAddress(address, { profile, machine, deviceId: device.id, data })]));
         const message = `${t.cur.name} writes ${hexGrouped(address, addrHi ? 16 : 8)}, which is not an interrupt address (0xFEE0_0000..0xFEEF_FFFF): the write goes to memory and no interrupt is raised; program an address in the interrupt window.`;
         if (!t.addrSwapReported) t.findings.push(makeFinding('x86-not-interrupt-address', message, t.ref('address')));
         return t.fault('x86-not-interrupt-address', 'NOT_INTERRUPT_ADDRESS', message, `${hexGrouped(address, addrHi ? 16 : 8)} outside 0xFEE window`, t.ref('address'));
@@ -534,9 +576,9 @@ function routeMessage(t: Tracer): Exclude<Outcome, PendingOutcome> {
         makeStage(
             'host-bridge',
             'Host bridge',
-            `interrupt window 0xFEE → ${iommu?.remapping ? `${iommu.name} (interrupt remapping)` : 'local APICs'}`,
+            iommu?.remapping ? `interrupt window 0xFEE → ${iommu.name} (interrupt remapping)` : 'interrupt window 0xFEE → local APICs',
             t.ref('address'),
-            () => [decodeMsiAddress(address, { profile, machine, deviceId: device.id })],
+            () => [decodeMsiAddress(address, { profile, machine, deviceId: device.id, data })],
         ),
     );
     if (iommu?.remapping) {
@@ -545,9 +587,9 @@ function routeMessage(t: Tracer): Exclude<Outcome, PendingOutcome> {
         const r = vtdRemap({ addrLo, addrHi, data, sid: rid.rid, ioapic: false }, rt.unit, rt.read, profile);
         const slot = r.index >= 0 ? iommu.irtes.get(r.index) : undefined;
         t.stages.push(
-            makeStage('interrupt-remapping', `VT-d interrupt remapping (${iommu.name})`, remapSummary(iommu, r, rid), slot ? { id: slot.id } : { id: iommu.id }, () => {
+            makeStage('interrupt-remapping', `VT-d interrupt remapping (${iommu.name})`, () => remapSummary(iommu, r, rid), slot ? { id: slot.id } : { id: iommu.id }, () => {
                 const decodes = [decodeBdf(device.bdf, { profile, machine, deviceId: device.id })];
-                if (slot) decodes.unshift(decodeIrte(slot.lo, slot.hi, { profile, machine, iommuId: iommu.id, index: r.index }));
+                if (slot) decodes.unshift(decodeIrte(slot.lo, slot.hi, { profile, machine, iommuId: iommu.id, index: r.index, requesterId: rid.rid }));
                 return decodes;
             }),
         );
@@ -907,7 +949,7 @@ function routeIrqfd(t: Tracer, irqfd: KvmIrqfd): Outcome {
             `KVM GSI ${gsi}`,
             `irqfd → GSI ${gsi} → MSI route ${hexGrouped(address, address > 0xffff_ffffn ? 16 : 8)} ← ${hex(data)}${r.devid !== undefined ? ` devid ${hex(r.devid)}` : ''}${diffs.length ? ' (stale)' : ''}`,
             { id: r.id },
-            () => [decodeMsiAddress(address, { profile: t.profile, machine, deviceId: t.device.id }), decodeMsiData(data, { profile: t.profile, machine, deviceId: t.device.id, address })],
+            () => [decodeMsiAddress(address, { profile: t.profile, machine, deviceId: t.device.id, data }), decodeMsiData(data, { profile: t.profile, machine, deviceId: t.device.id, address })],
         ),
     );
     if (diffs.length) {
@@ -925,7 +967,7 @@ function routeIrqfd(t: Tracer, irqfd: KvmIrqfd): Outcome {
             ),
         );
     }
-    t.cur = { name: `GSI ${gsi} route`, element: r.id, address, data };
+    t.cur = currentMessage(`GSI ${gsi} route`, r.id, address, data);
     const out = routeCurrent(t);
     if (out.kind === 'delivered' || (out.kind === 'pending' && out.reason === 'xics-masked')) out.kvm = t.kvm;
     return out;
@@ -954,7 +996,7 @@ function routeSignal(machine: Machine, source: SourceRef, options: RouteOptions)
             `KVM_SIGNAL_MSI ${name}`,
             `KVM_SIGNAL_MSI ${hexGrouped(sig.address, sig.address > 0xffff_ffffn ? 16 : 8)} ← ${hex(sig.data)}${sig.devid !== undefined ? ` devid ${hex(sig.devid)}` : ''} (no requester id: straight to the in-kernel irqchip)`,
             { id: sig.id },
-            () => [decodeMsiAddress(sig.address, { profile: options.profile, machine }), decodeMsiData(sig.data, { profile: options.profile, machine, address: sig.address })],
+            () => [decodeMsiAddress(sig.address, { profile: options.profile, machine, data: sig.data }), decodeMsiData(sig.data, { profile: options.profile, machine, address: sig.address })],
         ),
     );
     if (machine.arch === 'ppc64') {
@@ -963,6 +1005,10 @@ function routeSignal(machine: Machine, source: SourceRef, options: RouteOptions)
         return trace(t.fault('kvm-signal-unsupported', '', message, 'no MSI routing on XICS', { id: sig.id }));
     }
     return trace(routeMessage(t));
+}
+
+function traceOf(t: Tracer, source: SourceRef, outcome: Outcome): RouteTrace {
+    return { source, sourceName: t.src.name, sourceElement: t.src.element, stages: t.stages, outcome, findings: t.findings };
 }
 
 /**
@@ -980,35 +1026,35 @@ export function route(machine: Machine, source: SourceRef, options: RouteOptions
     const spapr = isSpaprRouted(machine);
     const src = sourceMessage(device, source, spapr && device.irqAllocation ? (k) => firmwareMessage(machine, device, source.kind, k) : undefined);
     const t = new Tracer(machine, idx, device, src, options.profile, source);
-    const trace = (outcome: Outcome): RouteTrace => ({ source, sourceName: src.name, sourceElement: src.element, stages: t.stages, outcome, findings: t.findings });
 
     if (src.invalid) {
         const inv = src.invalid;
         t.findings.push(makeFinding(inv.code, inv.message, inv.element, inv.related));
-        return trace(t.fault(inv.code, '', inv.message, inv.detail, inv.element));
+        return traceOf(t, source, t.fault(inv.code, '', inv.message, inv.detail, inv.element));
     }
 
     const address = src.address;
-    const addrLo = lo32(address);
+    const { addrLo, addrHi } = t.cur;
     const remappable = isInterruptAddress(addrLo) && (addrLo & 0x10) !== 0;
+    const { name, data, firmware, pending } = src;
     t.stages.push(
         makeStage(
             'device-write',
             `${src.name} write`,
-            `${src.name} writes ${hexGrouped(address, hi32(address) ? 16 : 8)} ← ${hex(src.data)}${src.firmware ? ' (programmed by firmware)' : ''}${src.pending ? ` (${src.pending.reason.replace('-', ' ')})` : ''}`,
+            () => `${name} writes ${hexGrouped(address, addrHi ? 16 : 8)} ← ${hex(data)}${firmware ? ' (programmed by firmware)' : ''}${pending ? ` (${pending.reason.replace('-', ' ')})` : ''}`,
             { id: src.element },
             spapr
                 ? () => [describeVectorState(source, { profile: options.profile, machine }), decodePhbWindowAddress(address, src.data, { profile: options.profile, machine, deviceId: device.id })]
-                : () => [decodeMsiAddress(address, { profile: options.profile, machine, deviceId: device.id }), decodeMsiData(src.data, { profile: options.profile, machine, deviceId: device.id, address })],
+                : () => [decodeMsiAddress(address, { profile: options.profile, machine, deviceId: device.id, data: src.data }), decodeMsiData(src.data, { profile: options.profile, machine, deviceId: device.id, address })],
         ),
     );
 
     if (src.pending?.reason === 'disabled' || (src.pending && src.unprogrammed)) {
-        return trace({ kind: 'pending', reason: src.pending.reason, where: src.pending.where, element: { id: src.element } });
+        return traceOf(t, source, { kind: 'pending', reason: src.pending.reason, where: src.pending.where, element: { id: src.element } });
     }
 
     // Byte-order suspicion (reported once, here; the later stages then do not repeat the same cause).
-    const swappedAddr = spapr ? undefined : swappedAddressCandidate(address);
+    const swappedAddr = spapr ? undefined : swappedAddressCandidate(address, addrLo, addrHi);
     if (swappedAddr !== undefined) {
         t.addrSwapReported = true;
         const s = hexGrouped(swappedAddr);
@@ -1043,9 +1089,9 @@ export function route(machine: Machine, source: SourceRef, options: RouteOptions
         if (outcome.kind !== 'pending') p.whenUnmasked = outcome;
         // The stages after the device write are what happens on unmask; the interrupt has not taken them yet.
         t.stages.splice(1);
-        return trace(p);
+        return traceOf(t, source, p);
     }
-    return trace(outcome);
+    return traceOf(t, source, outcome);
 }
 
 /**

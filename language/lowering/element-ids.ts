@@ -21,4 +21,21 @@ export const ElementIds = {
     /** The IMS store; its slots are `ims:m:dev:k`. */
     ims: (m: string, device: string): ElementId => `ims:${m}:${device}`,
     imsEntry: (m: string, device: string, index: number | bigint): ElementId => `ims:${m}:${device}:${index}`,
+    /** pseries: a PCI host bridge, the XICS and one of its per-source XIVE settings, a device's IRQ allocation. */
+    phb: (m: string, phb: string): ElementId => `phb:${m}:${phb}`,
+    xics: (m: string): ElementId => `xics:${m}`,
+    xicsSource: (m: string, irq: number | bigint): ElementId => `xics-source:${m}:${irq}`,
+    irqAllocation: (m: string, device: string): ElementId => `irq:${m}:${device}`,
+    vfio: (m: string, device: string): ElementId => `vfio:${m}:${device}`,
+    /** The `kvm` block, and its routes, irqfds and KVM_SIGNAL_MSI injections. */
+    kvm: (m: string): ElementId => `kvm:${m}`,
+    /**
+     * KVM accepts some repeats (an irqchip route and an MSI route on one GSI; the engine reports the ones it
+     * does not), so a route, irqfd or signal that repeats a key gets `:n`, its ordinal among those with that
+     * key: the ids stay free of positions, and each declaration keeps its own id.
+     */
+    kvmRoute: (m: string, gsi: number | bigint, ordinal = 0): ElementId => `kvm-route:${m}:${gsi}${ordinal ? `:${ordinal}` : ''}`,
+    kvmIrqfd: (m: string, source: string, ordinal = 0): ElementId => `kvm-irqfd:${m}:${source}${ordinal ? `:${ordinal}` : ''}`,
+    /** A named signal by its name, an unnamed one by its position among the signals (`[0]`). */
+    kvmSignal: (m: string, key: string, ordinal = 0): ElementId => `kvm-signal:${m}:${key}${ordinal ? `:${ordinal}` : ''}`,
 } as const;

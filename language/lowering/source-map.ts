@@ -22,8 +22,10 @@ const findNodeForProperty = (cst: CstNode | undefined, property: string) => (cst
 const PROPERTY_MAP: Record<string, Record<string, readonly string[]>> = {
     CpuDecl: {
         apicId: ['apicId', 'index'], index: ['index'], logicalId: ['logicalId'], mode: ['mode'],
-        enabled: ['disabled'], server: ['server'],
+        enabled: ['disabled'], server: ['server', 'index'],
     },
+    // A range stands for many CPUs: only what the range itself writes has a literal of its own.
+    CpuRange: { server: ['server'] },
     Iommu: {
         remapping: ['remapping'], eim: ['eim'], cfi: ['cfi'], irtaS: ['tableSize'], tableSize: ['tableSize'],
         postedSupported: ['posted'], posted: ['posted'], kind: ['kind'], name: ['name'],
@@ -41,18 +43,47 @@ const PROPERTY_MAP: Record<string, Record<string, readonly string[]>> = {
     Device: { bdf: ['bdf'], model: ['model'], name: ['name'] },
     Msi: {
         address: ['address'], data: ['data'], mme: ['vectors'], vectors: ['vectors'], mmc: ['capable', 'vectors'],
-        capable: ['capable', 'vectors'], is64: ['is64'], perVectorMask: ['perVectorMask'], maskBits: ['masked'],
-        masked: ['masked'], pendingBits: ['pending'], pending: ['pending'], enabled: ['disabled'],
-        disabled: ['disabled'], latches: ['latch'],
+        capable: ['capable', 'vectors'], is64: ['is64'], perVectorMask: ['perVectorMask'],
+        maskBits: ['masked', 'pending'], masked: ['masked', 'pending'], pendingBits: ['pending', 'masked'],
+        pending: ['pending'], enabled: ['disabled'], disabled: ['disabled'], latches: ['latch'],
     },
     Msix: {
         tableSize: ['tableSize'], functionMask: ['functionMasked'], functionMasked: ['functionMasked'],
         enabled: ['disabled'], disabled: ['disabled'],
     },
-    Ims: { size: ['size'] },
+    Ims: { size: ['size'], maskable: ['unmaskable', 'size'] },
     MessageEntry: {
         index: ['index'], address: ['address'], data: ['data'], masked: ['masked'], pending: ['pending'],
     },
+    // pseries
+    Phb: {
+        msiWindow: ['msiWindow'], windowSize: ['msiWindowSize', 'msiWindow'], model: ['model'],
+        maxDevs: ['maxDevs', 'model'], name: ['name'],
+    },
+    Xics: {
+        first: ['first'], last: ['last'], defaultServer: ['server'], server: ['server'],
+        defaultPriority: ['priority'], priority: ['priority'],
+    },
+    XicsSource: { irq: ['irq'], server: ['server', 'irq'], priority: ['priority', 'irq'] },
+    IrqAllocation: {
+        base: ['base'], count: ['count', 'base'], slot: ['slot', 'base'], server: ['server', 'base'],
+        priority: ['priority', 'base'],
+    },
+    Vfio: {
+        msixBar: ['msixBar'], tableOffset: ['tableOffset'], pbaBar: ['pbaBar', 'msixBar'], pbaOffset: ['pbaOffset'],
+        barSize: ['barSize', 'msixBar'], pageSize: ['pageSize'], mmap: ['access'],
+    },
+    // KVM
+    Kvm: {
+        gsiMapping: ['gsiMapping'], maxRoutes: ['maxRoutes'], x2apicApi: ['x2apicApi'],
+        broadcastQuirkDisabled: ['broadcastQuirk'], extDestId: ['extDestId'],
+    },
+    KvmRoute: {
+        gsi: ['gsi'], kind: ['kind'], address: ['address'], data: ['data'], devid: ['devid'],
+        irqchip: ['irqchip'], pin: ['pin', 'irqchip'],
+    },
+    KvmIrqfd: { source: ['source'], gsi: ['gsi'], resample: ['resample'] },
+    KvmSignal: { name: ['name'], address: ['address'], data: ['data'], devid: ['devid'] },
 };
 
 /** Raw IRTE: which half (as written: `raw LO HI`) holds each field. Bits 63:0 are LO, 127:64 HI. */
@@ -101,7 +132,9 @@ function propertyNodes(node: AstNode, property: string): [CstNode, CstNode] | un
         if (lo && hi) return [lo, hi];
         return single(lo ?? hi);
     }
-    if (node.$type === 'CpuRange') return undefined;
+    // A range stands for many CPUs: a finding about one of them goes on the whole range, unless it is about
+    // something the range writes for all of them (its server numbers).
+    if (node.$type === 'CpuRange' && !PROPERTY_MAP.CpuRange[property]) return undefined;
     const candidates = PROPERTY_MAP[node.$type]?.[property] ?? [property];
     for (const astProperty of candidates) {
         const hit = findNodeForProperty(cst, astProperty);
@@ -139,6 +172,14 @@ function headerNodes(node: AstNode): [CstNode, CstNode] | undefined {
         case 'Msix': return keywordThrough(cst, 'msix', 'tableSize');
         case 'Ims': return keywordThrough(cst, 'ims', 'size');
         case 'Msi': return single(findNodeForKeyword(cst, 'msi')) ?? [cst, cst];
+        case 'Xics': return keywordThrough(cst, 'xics', 'last');
+        case 'XicsSource': return keywordThrough(cst, 'source', 'irq');
+        case 'IrqAllocation': return keywordThrough(cst, 'irq', 'base');
+        case 'Vfio': return single(findNodeForKeyword(cst, 'vfio')) ?? [cst, cst];
+        case 'Kvm': return single(findNodeForKeyword(cst, 'kvm')) ?? [cst, cst];
+        case 'KvmRoute': return keywordThrough(cst, 'route', 'gsi');
+        case 'KvmIrqfd': return keywordThrough(cst, 'irqfd', 'source');
+        case 'KvmSignal': return keywordThrough(cst, 'signal-msi', 'name');
         default: return [cst, cst];
     }
 }

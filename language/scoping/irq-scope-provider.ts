@@ -6,7 +6,8 @@
  * - `bus … behind X`, `bus … on X`, `bridge … to X`: IOMMUs / PHBs / buses of the enclosing machine.
  * - `nic.msix[0]`: `nic` among the devices of the machine (the enclosing one, or the scenario's `on`
  *   machine), then `0` among the entries of that device's MSI-X table (`msi` → the MSI capability for
- *   every vector below its vector count; `ims` → the IMS slots).
+ *   every vector below its vector count; `ims` → the IMS slots). On pseries an MSI-X entry that the file
+ *   does not list but firmware programmed (below the `irq base` count) resolves to the allocation.
  * - `update dmar0.irte 5`: `dmar0` among the scenario machine's IOMMUs, `5` among its IRTEs.
  * - `scenario … on q35`: machines of the same file first, then machines exported by other documents.
  */
@@ -19,7 +20,7 @@ import {
     isIrqFile, isMachine, isScenario, isUpdateEvent, isVectorRef, Machine,
     type IrqFile, type Scenario, type VectorRef, type UpdateEvent,
 } from '../generated/ast.js';
-import { entriesByIndex, fileMachines, irtesByIndex, machineSymbols, msiVectors } from './symbol-tables.js';
+import { entriesByIndex, fileMachines, irtesByIndex, machineSymbols, msiVectors, msixTargets } from './symbol-tables.js';
 
 /** A scope over a ready-made name → node map; descriptions are created only for the names looked up. */
 export class NodeMapScope implements Scope {
@@ -88,7 +89,12 @@ export class IrqScopeProvider implements ScopeProvider {
         const device = ref.device?.ref;
         if (!device) return EMPTY_SCOPE;
         switch (ref.kind) {
-            case 'msix': return device.msix ? this.scopeOf(entriesByIndex(device.msix)) : EMPTY_SCOPE;
+            case 'msix': {
+                if (!device.msix) return EMPTY_SCOPE;
+                // pseries: entries the file does not list but firmware programmed from the `irq base`.
+                const pseries = device.irq && machineArch(AstUtils.getContainerOfType(device, isMachine)) === 'ppc64';
+                return this.scopeOf(pseries ? msixTargets(device) : entriesByIndex(device.msix));
+            }
             case 'ims': return device.ims ? this.scopeOf(entriesByIndex(device.ims)) : EMPTY_SCOPE;
             case 'msi': return device.msi ? this.scopeOf(msiVectors(device.msi)) : EMPTY_SCOPE;
             default: return EMPTY_SCOPE;
@@ -123,6 +129,10 @@ export class IrqScopeProvider implements ScopeProvider {
         if (!d) byName.set(name, d = this.descriptions.createDescription(node, name));
         return d;
     }
+}
+
+function machineArch(machine: Machine | undefined): string {
+    return machine?.members?.find(m => m.$type === 'ArchDecl')?.arch ?? 'x86_64';
 }
 
 function enclosingMachine(node: AstNode): Machine | undefined {

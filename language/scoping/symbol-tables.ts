@@ -11,7 +11,7 @@
  * stay stable while the user fixes the duplicate.
  */
 import type { AstNode } from 'langium';
-import type { Bus, Device, Iommu, IrqFile, Irte, Machine, MessageEntry, Msi, Phb, Bridge } from '../generated/ast.js';
+import type { Bus, Device, Iommu, IrqAllocation, IrqFile, Irte, Machine, MessageEntry, Msi, Phb, Bridge } from '../generated/ast.js';
 import { isBus, isIommu, isPhb } from '../generated/ast.js';
 
 export interface MachineSymbols {
@@ -72,6 +72,27 @@ export function entriesByIndex(owner: { entries?: MessageEntry[] } & AstNode): M
 
 export function irtesByIndex(iommu: Iommu): Map<string, Irte> {
     return indexTable(iommu, () => (iommu.irtes ?? []).map(e => [e.index, e] as const)) as Map<string, Irte>;
+}
+
+/** Larger than any MSI-X table (2048 entries): bounds what a typo in `count` can allocate. */
+const MAX_FIRMWARE_VECTORS = 2048;
+
+/**
+ * The MSI-X entries of a pseries device: the listed ones, and every other entry below the `irq base`
+ * allocation's count (and the table size), which firmware programmed: those resolve to the allocation.
+ * Keyed by the device (the table of listed entries alone is keyed by the MSI-X node).
+ */
+export function msixTargets(device: Device): Map<string, MessageEntry | IrqAllocation> {
+    return indexTable(device, () => {
+        const listed: (readonly [bigint | undefined, AstNode])[] = (device.msix?.entries ?? []).map(e => [e.index, e] as const);
+        const irq = device.irq;
+        if (!irq || !device.msix || device.msix.tableSize === undefined) return listed;
+        const size = device.msix.tableSize < BigInt(MAX_FIRMWARE_VECTORS) ? Number(device.msix.tableSize) : MAX_FIRMWARE_VECTORS;
+        const count = irq.count === undefined ? size : irq.count < BigInt(size) ? Number(irq.count) : size;
+        const out = [...listed];
+        for (let i = 0; i < count; i++) out.push([BigInt(i), irq]);
+        return out; // addFirst: a listed entry wins over the allocation
+    }) as Map<string, MessageEntry | IrqAllocation>;
 }
 
 /** The MSI capability's vectors 0..n-1 all resolve to the capability node (vectors have no node). */

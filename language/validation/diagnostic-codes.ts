@@ -16,7 +16,7 @@ export const IrqCodes = {
     DuplicateCpu: 'duplicate-cpu',
     /** `irte N` twice in one IOMMU. */
     DuplicateIrte: 'duplicate-irte',
-    /** `entry N` twice in one MSI-X table or IMS store. */
+    /** `entry N` twice in one MSI-X table or IMS store; `source N` twice in one XICS. */
     DuplicateEntry: 'duplicate-entry',
     /** Two devices / bridges at one BDF. */
     DuplicateBdf: 'duplicate-bdf',
@@ -34,9 +34,10 @@ export const IrqCodes = {
     MsiVectorCount: 'msi-vector-count',
     /** An MSI address above 4 GiB in a capability without `64bit` (no Message Upper Address register). */
     MsiAddressNeeds64Bit: 'msi-address-needs-64bit',
-    /** MSI `masked` / `pending` bits without `per-vector-mask` (no Mask / Pending Bits registers). */
-    MsiNeedsPerVectorMask: 'msi-needs-per-vector-mask',
-    /** A required field is missing (IRTE vector / dest / descriptor, MSI address / data, entry address / data). */
+    /**
+     * A required field is missing (IRTE vector / dest / descriptor, MSI address / data, entry address / data,
+     * KVM route / signal address / data / pin, PHB MSI window, the MSI-X layout of a VFIO device).
+     */
     MissingField: 'missing-field',
     /** A field of the other IRTE format (`dest` in a posted IRTE, `urgent` in a remapped one). */
     FieldNotInFormat: 'field-not-in-format',
@@ -46,8 +47,16 @@ export const IrqCodes = {
     IrteNotEncodable: 'irte-not-encodable',
     /** A bridge chain that loops back to a bus above it, or a bus that is the secondary of two bridges. */
     BridgeTopology: 'bridge-topology',
-    /** Parsed, but the routing engine does not model it yet (pseries PHB / XICS). */
-    NotModelled: 'not-modelled',
+    /**
+     * A value its field admits by width but not by meaning: a reserved BIR, a page size that is not a power
+     * of two, an irqchip pin the chip does not have, an empty XICS range, a zero route limit or window.
+     */
+    InvalidValue: 'invalid-value',
+    /**
+     * A statement of the other architecture, which the engine ignores: PHB / XICS / `irq base` / `bus … on`
+     * in a machine that is not ppc64, a VT-d IOMMU in a ppc64 one.
+     */
+    ArchMismatch: 'arch-mismatch',
 } as const;
 
 export type IrqCode = (typeof IrqCodes)[keyof typeof IrqCodes];

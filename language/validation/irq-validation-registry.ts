@@ -16,6 +16,7 @@ import type { IrqTopologyAstType } from '../generated/ast.js';
 import type { IrqDocumentAnalyzer } from '../analysis/document-analysis.js';
 import { IrqValidator } from './irq-validator.js';
 import { RoutingCheck } from './routing-check.js';
+import { ScenarioCheck } from './scenario-check.js';
 
 export const ROUTING_CHECK_CATEGORY: ValidationCategory = 'fast';
 
@@ -27,5 +28,6 @@ export class IrqValidationRegistry extends ValidationRegistry {
         const routing = new RoutingCheck(services.analysis.DocumentAnalyzer);
         this.register<IrqTopologyAstType>({ Machine: (m, accept) => routing.checkLowering(m, accept) }, routing, 'fast');
         this.register<IrqTopologyAstType>({ Machine: (m, accept) => routing.checkRouting(m, accept) }, routing, ROUTING_CHECK_CATEGORY);
+        ScenarioCheck.register(this, services);
     }
 }

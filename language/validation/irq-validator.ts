@@ -9,7 +9,8 @@ import type * as Ast from '../generated/ast.js';
 import type { IrqTopologyAstType } from '../generated/ast.js';
 import { parseBdf, formatBdf } from '../values/bdf.js';
 import { isPowerOfTwo } from '../values/number-literal.js';
-import { MAX_CPUS_PER_RANGE } from '../lowering/lower-machine.js';
+import { irtaSizeRule, msiLog2OfCount } from '../engine-api.js';
+import { MAX_CPUS_PER_RANGE, msiFromFirmware, vfioMissingFields } from '../lowering/lower-machine.js';
 import { IrqCodes } from './diagnostic-codes.js';
 import { checkLiteralWidths, LITERAL_REFERENCE_TYPES } from './literal-widths.js';
 import { FIELD_WIDTHS } from '../values/field-widths.js';
@@ -23,12 +24,18 @@ const SINGLE_SETTINGS: Record<string, readonly string[]> = {
     Iommu: ['remapping', 'eim', 'cfi', 'posted', 'tableSize'],
     Irte: ['posted', 'vector', 'dest', 'deliveryMode', 'trigger', 'destMode', 'rh', 'fpd', 'notPresent', 'sid', 'sq', 'svt', 'descriptor', 'urgent', 'avail'],
     UpdateEvent: ['posted', 'vector', 'dest', 'deliveryMode', 'trigger', 'destMode', 'rh', 'fpd', 'notPresent', 'sid', 'sq', 'svt', 'descriptor', 'urgent', 'avail'],
-    Device: ['msi', 'msix', 'ims'],
+    Device: ['msi', 'msix', 'ims', 'irq', 'vfio'],
     Msi: ['vectors', 'capable', 'is64', 'perVectorMask', 'address', 'data', 'masked', 'pending', 'disabled', 'latch'],
-    Msix: ['functionMasked', 'disabled', 'irqBase'],
+    Msix: ['functionMasked', 'disabled'],
     MessageEntry: ['address', 'data', 'masked', 'pending'],
-    Kvm: ['x2apicApi', 'extDestId', 'broadcastQuirk'],
+    IrqAllocation: ['count', 'slot', 'server', 'priority'],
+    Vfio: ['msixBar', 'tableOffset', 'pbaBar', 'pbaOffset', 'barSize', 'pageSize', 'access'],
+    Phb: ['model', 'msiWindow', 'msiWindowSize', 'maxDevs'],
+    Xics: ['server', 'priority'],
+    XicsSource: ['server', 'priority'],
+    Kvm: ['x2apicApi', 'extDestId', 'broadcastQuirk', 'gsiMapping', 'maxRoutes'],
     KvmRoute: ['address', 'data', 'devid'],
+    KvmSignal: ['address', 'data', 'devid'],
     WriteEvent: ['address', 'data'],
 };
 
@@ -36,8 +43,17 @@ const SINGLE_SETTINGS: Record<string, readonly string[]> = {
 const SETTING_NAMES: Record<string, string> = {
     tableSize: 'table size', deliveryMode: 'delivery mode', trigger: 'trigger mode', destMode: 'destination mode',
     notPresent: 'not-present', is64: '64bit', perVectorMask: 'per-vector-mask', functionMasked: 'function-masked',
-    irqBase: 'irq base', x2apicApi: 'x2apic-api', extDestId: 'ext-dest-id', broadcastQuirk: 'broadcast-quirk',
+    x2apicApi: 'x2apic-api', extDestId: 'ext-dest-id', broadcastQuirk: 'broadcast-quirk',
+    irq: 'irq base', msiWindow: 'msi window', msiWindowSize: 'size', maxDevs: 'max-devs', msixBar: 'msix-bar',
+    tableOffset: 'table-offset', pbaBar: 'pba-bar', pbaOffset: 'pba-offset', barSize: 'bar-size', pageSize: 'page-size',
+    access: 'mmap / shared-page', gsiMapping: 'gsi-mapping', maxRoutes: 'max-routes',
 };
+
+/** What a pseries-only statement is called in the messages. */
+const PSERIES_ONLY: Record<string, string> = { Phb: 'phb', Xics: 'xics' };
+
+/** KVM's irqchip pin counts: KVM_IOAPIC_NUM_PINS, and 8 per PIC (the master for GSIs 0-7, the slave 8-15). */
+const IRQCHIP_PINS: Record<string, number> = { ioapic: 24, pic: 8 };
 
 const REMAPPED_ONLY = ['dest', 'deliveryMode', 'trigger', 'destMode', 'rh'] as const;
 const POSTED_ONLY = ['descriptor', 'urgent'] as const;
@@ -63,8 +79,11 @@ export class IrqValidator {
             Ims: (ims, accept) => this.checkEntries(ims.entries, 'IMS slot', ims.$container?.name, accept),
             MessageEntry: (entry, accept) => this.checkEntry(entry, accept),
             KvmRoute: (route, accept) => this.checkKvmRoute(route, accept),
-            Phb: (phb, accept) => accept('info', 'PHB declarations are parsed but not modelled by the routing engine yet; nothing behind this PHB is checked.', { node: phb, property: 'name', code: IrqCodes.NotModelled }),
-            Xics: (xics, accept) => accept('info', 'XICS declarations are parsed but not modelled by the routing engine yet.', { node: xics, keyword: 'xics', code: IrqCodes.NotModelled }),
+            KvmSignal: (signal, accept) => this.checkKvmSignal(signal, accept),
+            Kvm: (kvm, accept) => this.checkKvm(kvm, accept),
+            Phb: (phb, accept) => this.checkPhb(phb, accept),
+            Xics: (xics, accept) => this.checkXics(xics, accept),
+            Vfio: (vfio, accept) => this.checkVfio(vfio, accept),
         };
         for (const [type, check] of Object.entries(specific)) add(type, check as ValidationCheck);
         return checks as ValidationChecks<IrqTopologyAstType>;
@@ -97,11 +116,11 @@ export class IrqValidator {
         const uri = machine.$container?.$document?.uri.toString() ?? '';
         const members = machine.members ?? [];
         const where = `machine ${machine.name}`;
-        // Singletons: `arch`, `apic`, `kvm` once per machine.
-        for (const type of ['ArchDecl', 'ApicDecl', 'Kvm'] as const) {
+        // Singletons: `arch`, `apic`, `kvm`, `xics` once per machine.
+        for (const type of ['ArchDecl', 'ApicDecl', 'Kvm', 'Xics'] as const) {
             const all = members.filter(m => m.$type === type);
             for (const dup of all.slice(1)) {
-                const keyword = type === 'ArchDecl' ? 'arch' : type === 'ApicDecl' ? 'apic' : 'kvm';
+                const keyword = type === 'ArchDecl' ? 'arch' : type === 'ApicDecl' ? 'apic' : type === 'Kvm' ? 'kvm' : 'xics';
                 accept('error', `'${keyword}' is already given on line ${line(all[0].$cstNode)} in ${where}; give it once.`, {
                     node: dup, keyword, code: IrqCodes.DuplicateSetting,
                     relatedInformation: related(uri, all[0].$cstNode, `first '${keyword}'`),
@@ -124,6 +143,50 @@ export class IrqValidator {
         this.checkCpus(members, uri, accept);
         this.checkBdfs(buses, uri, accept);
         this.checkBridgeTopology(bridges, uri, accept);
+        this.checkArch(machine, buses, devices, accept);
+    }
+
+    /**
+     * Statements of the other architecture: the engine routes pseries machines through PHBs and XICS and
+     * x86 machines through VT-d, and ignores the rest, so a PHB on an x86 machine (or a VT-d unit on a
+     * pseries one) would silently change nothing.
+     */
+    protected checkArch(machine: Ast.Machine, buses: Ast.Bus[], devices: Ast.Device[], accept: ValidationAcceptor): void {
+        const members = machine.members ?? [];
+        const arch = members.find(m => m.$type === 'ArchDecl')?.arch ?? 'x86_64';
+        const name = machine.name ?? 'this machine';
+        if (arch === 'ppc64') {
+            for (const m of members) {
+                if (m.$type !== 'Iommu') continue;
+                accept('warning', `${name} is ppc64: MSIs are decoded by the PCI host bridges (PHBs) and delivered by XICS, so this VT-d unit takes no part in routing. Remove it, or put its buses \`on\` a PHB.`, {
+                    node: m, property: 'name', code: IrqCodes.ArchMismatch,
+                });
+            }
+            return;
+        }
+        const not = `${name} is ${arch}, not ppc64`;
+        for (const m of members) {
+            const keyword = PSERIES_ONLY[m.$type];
+            if (keyword) {
+                accept('warning', `${not}: \`${keyword}\` describes a pseries machine and is ignored here. Set \`arch ppc64\`, or remove it.`, {
+                    node: m, keyword, code: IrqCodes.ArchMismatch,
+                });
+            }
+        }
+        for (const bus of buses) {
+            if (bus.phb) {
+                accept('warning', `${not}: a PHB decodes MSIs only on pseries, so \`on ${bus.phb.$refText}\` is ignored here.`, {
+                    node: bus, property: 'phb', code: IrqCodes.ArchMismatch,
+                });
+            }
+        }
+        for (const d of devices) {
+            if (d.irq) {
+                accept('warning', `${not}: an \`irq base\` allocation is what pseries firmware (RTAS ibm,change-msi) hands out, and is ignored here; the device's vectors send the messages the file gives them.`, {
+                    node: d.irq, range: headerRange(d.irq.$cstNode, 'irq', 'base'), code: IrqCodes.ArchMismatch,
+                });
+            }
+        }
     }
 
     /** `cpu N` at most once; ranges must not overlap; `cpu N` inside a range refines that CPU. */
@@ -235,8 +298,9 @@ export class IrqValidator {
 
     protected checkIommu(iommu: Ast.Iommu, accept: ValidationAcceptor): void {
         const size = iommu.tableSize;
-        if (size !== undefined && size < (1n << 32n) && !(isPowerOfTwo(size) && size >= 2n && size <= 65536n)) {
-            accept('error', `The IRTE table size must be a power of two from 2 to 65536 (IRTA.S = log2(size) − 1); ${size} is not.`, {
+        const sized = size !== undefined && size < (1n << 32n) ? irtaSizeRule(size) : undefined;
+        if (sized && 'error' in sized) {
+            accept('error', sized.error, {
                 node: iommu, property: 'tableSize', code: IrqCodes.IrteTableSize,
             });
         }
@@ -306,7 +370,7 @@ export class IrqValidator {
     // PCI (names, BDFs and bridges are checked per machine, where every bus is known)
 
     protected checkMsi(msi: Ast.Msi, accept: ValidationAcceptor): void {
-        const valid = (v: bigint | undefined) => v === undefined || (isPowerOfTwo(v) && v <= 32n);
+        const valid = (v: bigint | undefined) => v === undefined || (v <= 32n && msiLog2OfCount(Number(v)).ok);
         for (const property of ['vectors', 'capable'] as const) {
             const v = msi[property];
             if (v !== undefined && v < (1n << 32n) && !valid(v)) {
@@ -320,16 +384,11 @@ export class IrqValidator {
                 node: msi, property: 'address', code: IrqCodes.MsiAddressNeeds64Bit,
             });
         }
-        if (!msi.perVectorMask) {
-            for (const property of ['masked', 'pending'] as const) {
-                if (msi[property] !== undefined) {
-                    accept('error', `Without per-vector masking an MSI capability has no ${property === 'masked' ? 'Mask' : 'Pending'} Bits register: add \`per-vector-mask\` or remove \`${property}\`.`, {
-                        node: msi, property, code: IrqCodes.MsiNeedsPerVectorMask,
-                    });
-                }
-            }
-        }
+        // `masked` / `pending` without per-vector masking are the engine's `msi-mask-unsupported`: it says what
+        // happens (the vector keeps firing), which is what a user writing down a guest's mask needs to know.
         if (containsSyntaxError(msi)) return;
+        // On pseries the guest never programs the message: firmware does, from the device's `irq base`.
+        if (msiFromFirmware(msi, machineArch(msi) === 'ppc64')) return;
         if (msi.address === undefined) {
             accept('error', 'The MSI capability has no address: add `address 0x…`.', { node: msi, keyword: 'msi', code: IrqCodes.MissingField, data: { code: IrqCodes.MissingField, field: 'address' } });
         }
@@ -369,13 +428,113 @@ export class IrqValidator {
     }
 
     protected checkKvmRoute(route: Ast.KvmRoute, accept: ValidationAcceptor): void {
+        if (route.kind === 'irqchip' && route.irqchip && route.pin !== undefined) {
+            const pins = IRQCHIP_PINS[route.irqchip];
+            if (pins !== undefined && route.pin >= BigInt(pins) && route.pin < (1n << 32n)) {
+                accept('error', `The ${route.irqchip === 'ioapic' ? 'I/O APIC' : 'PIC'} has pins 0..${pins - 1}; there is no pin ${route.pin}.`, { node: route, property: 'pin', code: IrqCodes.InvalidValue });
+            }
+        }
         if (containsSyntaxError(route)) return;
+        if (route.kind === 'irqchip') {
+            if (route.pin === undefined) {
+                accept('error', `The irqchip route for GSI ${route.gsi ?? '?'} has no pin: add \`pin N\`.`, { node: route, keyword: 'route', code: IrqCodes.MissingField, data: { code: IrqCodes.MissingField, field: 'pin' } });
+            }
+            return;
+        }
         for (const field of ['address', 'data'] as const) {
             if (route[field] === undefined) {
                 accept('error', `The MSI route for GSI ${route.gsi ?? '?'} has no ${field}: add \`${field} 0x…\`.`, { node: route, keyword: 'route', code: IrqCodes.MissingField, data: { code: IrqCodes.MissingField, field } });
             }
         }
     }
+
+    protected checkKvmSignal(signal: Ast.KvmSignal, accept: ValidationAcceptor): void {
+        if (containsSyntaxError(signal)) return;
+        for (const field of ['address', 'data'] as const) {
+            if (signal[field] === undefined) {
+                accept('error', `The KVM_SIGNAL_MSI ${signal.name ?? 'injection'} has no ${field}: add \`${field} 0x…\`.`, { node: signal, keyword: 'signal-msi', code: IrqCodes.MissingField, data: { code: IrqCodes.MissingField, field } });
+            }
+        }
+    }
+
+    protected checkKvm(kvm: Ast.Kvm, accept: ValidationAcceptor): void {
+        if (kvm.maxRoutes === 0n) {
+            accept('error', 'A route limit of 0 admits no GSI route at all; give the number of routes the VMM allows (KVM_MAX_IRQ_ROUTES is 4096).', { node: kvm, property: 'maxRoutes', code: IrqCodes.InvalidValue });
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------------
+    // pseries, VFIO
+
+    protected checkPhb(phb: Ast.Phb, accept: ValidationAcceptor): void {
+        if (phb.msiWindowSize === 0n) {
+            accept('error', 'An MSI window of size 0 decodes no write; give its size in bytes (legacy: 32 slots of 64 KiB, current: one page).', { node: phb, property: 'msiWindowSize', code: IrqCodes.InvalidValue });
+        }
+        if (phb.maxDevs === 0n) {
+            accept('error', 'An msi_table of 0 slots can configure no device (SPAPR_MSIX_MAX_DEVS is 32).', { node: phb, property: 'maxDevs', code: IrqCodes.InvalidValue });
+        }
+        if (containsSyntaxError(phb)) return;
+        if (phb.msiWindow === undefined) {
+            accept('error', `PHB ${phb.name ?? '?'} has no MSI window: add \`msi window 0x…\` (the guest-physical address its MSI writes go to).`, {
+                node: phb, property: 'name', code: IrqCodes.MissingField, data: { code: IrqCodes.MissingField, field: 'msi window' },
+            });
+        }
+    }
+
+    protected checkXics(xics: Ast.Xics, accept: ValidationAcceptor): void {
+        if (xics.first !== undefined && xics.last !== undefined && xics.first > xics.last) {
+            accept('error', `The source range ${xics.first}..${xics.last} is empty: the first IRQ number is above the last.`, {
+                node: xics, range: headerRange(xics.$cstNode, 'xics', 'last'), code: IrqCodes.InvalidValue,
+            });
+        }
+        const uri = rootOf(xics)?.$document?.uri.toString() ?? '';
+        const byIrq = new Map<bigint, Ast.XicsSource>();
+        for (const s of xics.sources ?? []) {
+            if (s.irq === undefined) continue;
+            const first = byIrq.get(s.irq);
+            if (first) {
+                accept('error', `Source ${propertyCstNode(s, 'irq')?.text ?? s.irq} is already set on line ${line(first.$cstNode)}.`, {
+                    node: s, property: 'irq', code: IrqCodes.DuplicateEntry,
+                    relatedInformation: related(uri, first.$cstNode, 'first setting of this source'),
+                });
+            } else byIrq.set(s.irq, s);
+        }
+    }
+
+    protected checkVfio(vfio: Ast.Vfio, accept: ValidationAcceptor): void {
+        for (const property of ['msixBar', 'pbaBar'] as const) {
+            const bir = vfio[property];
+            if (bir !== undefined && bir >= 6n && bir <= 7n) {
+                accept('error', `BIR ${bir} is reserved: a function has BARs 0 to 5.`, { node: vfio, property, code: IrqCodes.InvalidValue });
+            }
+        }
+        const page = vfio.pageSize;
+        if (page !== undefined && page < (1n << 32n) && !(isPowerOfTwo(page) && page >= 4096n)) {
+            accept('error', `A host page is a power of two of at least 4096 bytes (4 KiB, or 64 KiB on ppc64 hosts); ${propertyCstNode(vfio, 'pageSize')?.text ?? page} is not.`, { node: vfio, property: 'pageSize', code: IrqCodes.InvalidValue });
+        }
+        if (containsSyntaxError(vfio)) return;
+        for (const field of vfioMissingFields(vfio)) {
+            accept('error', `The VFIO assignment of ${vfio.$container?.name ?? 'this device'} does not say where its MSI-X ${field === 'pbaOffset' ? 'PBA' : 'table'} is: add \`${SETTING_NAMES[field]} ${field === 'msixBar' ? 'N' : '0x…'}\`.`, {
+                node: vfio, keyword: 'vfio', code: IrqCodes.MissingField, data: { code: IrqCodes.MissingField, field: SETTING_NAMES[field] },
+            });
+        }
+    }
+}
+
+const archOf = new WeakMap<Ast.Machine, string>();
+
+/** The architecture of the machine a node belongs to (x86_64 unless it says otherwise); once per machine. */
+function machineArch(node: AstNode): string {
+    let cur: AstNode | undefined = node;
+    while (cur && cur.$type !== 'Machine') cur = cur.$container;
+    const machine = cur as Ast.Machine | undefined;
+    if (!machine) return 'x86_64';
+    let arch = archOf.get(machine);
+    if (arch === undefined) {
+        arch = machine.members?.find(m => m.$type === 'ArchDecl')?.arch ?? 'x86_64';
+        archOf.set(machine, arch);
+    }
+    return arch;
 }
 
 // ----------------------------------------------------------------------------------------------------

@@ -3,7 +3,7 @@
  * literal, whatever the field: numbers are bigints, so nothing is lost before this check sees it.
  */
 import type { AstNode, ValidationAcceptor } from 'langium';
-import { propertyCstNode } from '../values/cst-properties.js';
+import { propertyCstNode, propertyCstNodes } from '../values/cst-properties.js';
 import { bitLength, parseNumberLiteral } from '../values/number-literal.js';
 import { IrqCodes } from './diagnostic-codes.js';
 import { FIELD_WIDTHS, fieldWidth as f, type FieldWidth } from '../values/field-widths.js';
@@ -24,7 +24,9 @@ export function checkLiteralWidths(node: AstNode, accept: ValidationAcceptor): v
         for (const [property, width] of Object.entries(fields)) {
             const value = record[property];
             if (typeof value !== 'bigint') continue;
-            const cst = propertyCstNode(node, property);
+            // A repeated setting (reported on its own) holds the last value written: check that literal.
+            const written = propertyCstNodes(node).get(property);
+            const cst = written?.[written.length - 1];
             const text = cst?.text ?? value.toString();
             if (value === 0n && parseNumberLiteral(text) === undefined) {
                 accept('error', `Malformed number '${text}': it has no digits.`, { node, range: cst?.range, property, code: IrqCodes.MalformedNumber });

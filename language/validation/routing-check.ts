@@ -27,8 +27,16 @@ export class RoutingCheck {
         const uri = machine.$container?.$document?.uri.toString() ?? '';
         const fallback = rangeForProperty(machine, undefined);
         const seen = new Set<string>();
+        // A trace that went through a suspect element (a PHB without its window, a half-typed IRTE) used a
+        // stand-in for it: what it found downstream restates that element's error in a confusing form.
+        const tainted = new Set<Finding>();
+        for (const trace of analysis.report.traces) {
+            if (trace.stages.some(s => s.element !== undefined && analysis.suspect.has(s.element.id))) {
+                for (const f of trace.findings) tainted.add(f);
+            }
+        }
         for (const finding of analysis.report.findings) {
-            if (analysis.suspect.has(finding.element.id)) continue;
+            if (analysis.suspect.has(finding.element.id) || tainted.has(finding)) continue;
             const range = analysis.rangeOf(finding.element) ?? fallback;
             if (!range) continue;
             // A machine-level problem seen by several traces is one diagnostic.

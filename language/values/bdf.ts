@@ -1,6 +1,7 @@
 /**
  * BDF literals: `bb:dd.f` or `ssss:bb:dd.f`, all hex (the form `lspci` prints).
  */
+import { ridOf } from '../engine-api.js';
 
 export interface ParsedBdf {
     /** Undefined when the literal has no segment: it inherits the bus's segment. */
@@ -24,9 +25,9 @@ export function parseBdf(text: string): ParsedBdf | undefined {
     };
 }
 
-/** The 16-bit requester id (bus << 8 | device << 3 | function). */
+/** The 16-bit requester id of a BDF, as the engine defines it (ROUTING.md §2.5). */
 export function requesterId(b: { bus: number; device: number; fn: number }): number {
-    return ((b.bus & 0xff) << 8) | ((b.device & 0x1f) << 3) | (b.fn & 0x7);
+    return ridOf(b);
 }
 
 /** `0000:00:03.0` */

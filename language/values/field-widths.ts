@@ -34,13 +34,29 @@ export const FIELD_WIDTHS: Record<string, Record<string, FieldWidth>> = {
         vectors: f(32, 'The MSI vector count'), capable: f(32, 'The MSI vector count'), address: f(64, 'The MSI address'),
         data: f(32, 'The MSI data'), masked: f(32, 'The MSI mask bits'), pending: f(32, 'The MSI pending bits'),
     },
-    Msix: { tableSize: f(32, 'The MSI-X table size'), irqBase: f(32, 'An IRQ number') },
+    Msix: { tableSize: f(32, 'The MSI-X table size') },
     Ims: { size: f(32, 'The IMS size') },
     MessageEntry: { index: f(32, 'An entry index'), address: f(64, 'A message address'), data: f(32, 'A message data word') },
-    Phb: { msiWindow: f(64, 'The MSI window address'), msiWindowSize: f(64, 'The MSI window size') },
-    Xics: { first: f(32, 'An IRQ number'), last: f(32, 'An IRQ number') },
-    KvmRoute: { gsi: f(32, 'A GSI'), address: f(64, 'A message address'), data: f(32, 'A message data word'), devid: f(32, 'A device id') },
+    IrqAllocation: {
+        base: f(32, 'An IRQ number'), count: f(32, 'An IRQ count'), slot: f(32, 'An msi_table slot'),
+        server: f(32, 'An interrupt server number'), priority: f(8, 'An XICS priority'),
+    },
+    // The Table / PBA Offset registers are 32 bits (bits 2:0 are the BIR, which has 3 bits).
+    Vfio: {
+        msixBar: f(3, 'A BAR indicator (BIR)'), pbaBar: f(3, 'A BAR indicator (BIR)'),
+        tableOffset: f(32, 'The MSI-X Table Offset'), pbaOffset: f(32, 'The MSI-X PBA Offset'),
+        barSize: f(64, 'A BAR size'), pageSize: f(32, 'The host page size'),
+    },
+    Phb: { msiWindow: f(64, 'The MSI window address'), msiWindowSize: f(64, 'The MSI window size'), maxDevs: f(32, 'The msi_table size') },
+    Xics: { first: f(32, 'An IRQ number'), last: f(32, 'An IRQ number'), server: f(32, 'An interrupt server number'), priority: f(8, 'An XICS priority') },
+    XicsSource: { irq: f(32, 'An IRQ number'), server: f(32, 'An interrupt server number'), priority: f(8, 'An XICS priority') },
+    Kvm: { maxRoutes: f(32, 'The route limit') },
+    KvmRoute: {
+        gsi: f(32, 'A GSI'), address: f(64, 'A message address'), data: f(32, 'A message data word'), devid: f(32, 'A device id'),
+        pin: f(32, 'An irqchip pin'),
+    },
     KvmIrqfd: { gsi: f(32, 'A GSI') },
+    KvmSignal: { address: f(64, 'A message address'), data: f(32, 'A message data word'), devid: f(32, 'A device id') },
     WriteEvent: { address: f(64, 'A message address'), data: f(32, 'A message data word') },
 };
 

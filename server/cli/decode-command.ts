@@ -23,6 +23,7 @@ import {
     prepareVtdUnit,
     ridOf,
     splitAddress,
+    joinAddress,
     vtdRemap,
     VTD_FAULTS,
     type DecodeContext,
@@ -140,7 +141,7 @@ function remapRows(r: RemapOutput): string[][] {
                 ['delivery mode', deliveryModeLabel(r.deliveryMode)],
                 ['trigger', r.trigger ? 'level' : 'edge'],
                 ['redirection hint', String(r.redirectionHint)],
-                ['message to APIC', `address ${hexGrouped((BigInt(r.outAddrHi) << 32n) | BigInt(r.outAddrLo), 16)} data ${hexGrouped(r.outData, 8)}`],
+                ['message to APIC', `address ${hexGrouped(joinAddress(r.outAddrLo, r.outAddrHi), 16)} data ${hexGrouped(r.outData, 8)}`],
             );
             break;
         case 'passthrough':
@@ -154,7 +155,7 @@ function remapJson(r: RemapOutput): Record<string, unknown> {
     const out: Record<string, unknown> = { ...rest };
     if (r.result === 'fault') out.faultName = VTD_FAULTS[r.faultReason].name;
     if (r.result === 'posted') out.pda = irtePda(r.irte!);
-    if (r.result === 'remapped') out.msiOut = { address: (BigInt(r.outAddrHi) << 32n) | BigInt(r.outAddrLo), data: r.outData };
+    if (r.result === 'remapped') out.msiOut = { address: joinAddress(r.outAddrLo, r.outAddrHi), data: r.outData };
     return out;
 }
 

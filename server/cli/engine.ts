@@ -13,6 +13,7 @@ export {
     type DecodeContext,
     route,
     listSources,
+    listSignals,
     sourceName,
     summarizeOutcome,
     vtdRemap,
@@ -30,6 +31,8 @@ export {
     deliveryModeLabel,
     hex,
     hexGrouped,
+    splitAddress,
+    joinAddress,
 } from '../../language/engine/index.js';
 export type {
     Machine,
@@ -44,8 +47,3 @@ export type {
     Finding,
     ElementRef,
 } from '../../language/engine/index.js';
-
-/** Bits 31:0 and 63:32 of a 64-bit value as unsigned numbers (exact: each half is below 2^32). */
-export function splitAddress(address: bigint): { lo: number; hi: number } {
-    return { lo: Number(address & 0xffff_ffffn), hi: Number((address >> 32n) & 0xffff_ffffn) };
-}

@@ -39,7 +39,7 @@ export function buildProgram(out: Output, setExit: (code: number) => void): Comm
         .configureOutput({ writeOut: chunkWriter(out.stdout), writeErr: chunkWriter(out.stderr) })
         .showHelpAfterError()
         .allowExcessArguments(false)
-        .description('Check, trace and decode interrupt routing (x86 MSI, Intel VT-d interrupt remapping, MSI/MSI-X/IMS) of .irq topologies.')
+        .description('Check, trace and decode interrupt routing (x86 MSI, Intel VT-d interrupt remapping, MSI/MSI-X/IMS, pseries PHB and XICS, KVM GSI routing) of .irq topologies.')
         .version(toolVersion(), '-V, --version', 'print the version')
         .helpOption('-h, --help', 'show help')
         .addHelpText(
@@ -52,6 +52,7 @@ route that faults); 2 bad arguments or a file that cannot be read or is not what
 Examples:
   ${TOOL_NAME} check examples/*.irq
   ${TOOL_NAME} route q35.irq nic.msix[0] --profile qemu
+  ${TOOL_NAME} route guest.irq signal ipi0
   ${TOOL_NAME} decode 0xfee0_0010 0x0 --irte 0x0000_0001_0041_0001 0x0000_0000_0004_0018 --eim
   ${TOOL_NAME} conformance routing-cases.json --json`,
         );
@@ -70,12 +71,18 @@ Examples:
         .command('route')
         .description('trace one interrupt source stage by stage and print its outcome')
         .argument('<file>', '.irq file')
-        .argument('<source>', 'DEVICE.msi[N], DEVICE.msix[N] or DEVICE.ims[N], e.g. nic.msix[0]')
+        .argument('<source>', 'DEVICE.msi[N], DEVICE.msix[N] or DEVICE.ims[N], e.g. nic.msix[0]; or `signal` for a KVM_SIGNAL_MSI')
+        .argument('[name]', 'after `signal`: the KVM_SIGNAL_MSI\'s name (or kvm.signal[N] for an unnamed one)')
         .option('--machine <name>', 'the machine to route in (needed when the file has several)')
         .addOption(profileOption())
         .addOption(jsonOption('print the trace as JSON'))
-        .action(async (file: string, source: string, opts: { profile: Profile; machine?: string; json?: boolean }) => {
-            setExit(await routeCommand(file, source, opts, out));
+        .action(async (file: string, source: string, name: string | undefined, opts: { profile: Profile; machine?: string; json?: boolean }, command: Command) => {
+            // `signal ipi0` arrives as two words unless quoted: one source either way. After any other
+            // source a third word is what it always was: one argument too many.
+            if (name !== undefined && source !== 'signal') {
+                command.error(`error: too many arguments for 'route'. Expected 2 arguments but got 3.`, { code: 'commander.excessArguments', exitCode: EXIT_USAGE });
+            }
+            setExit(await routeCommand(file, name === undefined ? source : `${source} ${name}`, opts, out));
         });
 
     program

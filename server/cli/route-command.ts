@@ -1,6 +1,6 @@
 /**
- * `irq-topology route FILE DEVICE.VECTOR [--machine NAME]`: the engine's route trace of one interrupt
- * source, stage by stage (title, element and where it is defined, summary, every decode as a field
+ * `irq-topology route FILE DEVICE.VECTOR [--machine NAME]`, or `route FILE signal NAME`: the engine's route
+ * trace of one interrupt source (a device vector, or a KVM_SIGNAL_MSI injection), stage by stage (title, element and where it is defined, summary, every decode as a field
  * table), then the outcome and the findings along the way.
  *
  * The trace is the one the document analysis computed (the same the language server shows); the command
@@ -9,7 +9,7 @@
 import type { MachineAnalysis } from '../../language/index.js';
 import { toCliDiagnostics } from './diagnostics.js';
 import { CliError, EXIT_OK, EXIT_PROBLEMS } from './errors.js';
-import { listSources, route, sourceName, summarizeOutcome, type ElementRef, type Profile, type RouteTrace, type SourceKind, type SourceRef } from './engine.js';
+import { listSignals, listSources, route, sourceName, summarizeOutcome, type ElementRef, type Profile, type RouteTrace, type SourceKind, type SourceRef } from './engine.js';
 import { formatFinding, formatStage, location, plural, toJson } from './format.js';
 import { FileLoader } from './load.js';
 import { parseUnsigned } from './numbers.js';
@@ -21,30 +21,47 @@ export interface RouteOptions {
     json?: boolean;
 }
 
-interface SourceSpec {
-    device: string;
-    kind: SourceKind;
-    index: number;
-}
+/** A device vector, or a KVM_SIGNAL_MSI by name (`signal ipi0`) or by position (`kvm.signal[0]`). */
+type SourceSpec =
+    | { device: string; kind: Exclude<SourceKind, 'signal'>; index: number }
+    | { device?: undefined; signal: string }
+    | { device?: undefined; signalIndex: number };
 
 const SOURCE_SPEC = /^([_a-zA-Z][\w-]*)\.(msi|msix|ims)\[\s*([^\]]*?)\s*\]$/;
-const EXAMPLES = 'e.g. nic.msix[0], nvme.msi[1], gpu.ims[0]';
+const SIGNAL_NAME = /^signal\s+(\S+)$/;
+const SIGNAL_INDEX = /^kvm\.signal\[\s*([^\]]*?)\s*\]$/;
+const EXAMPLES = 'e.g. nic.msix[0], nvme.msi[1], gpu.ims[0], signal ipi0';
 const MAX_LISTED = 64;
 
 export function parseSourceSpec(text: string): SourceSpec {
-    const m = SOURCE_SPEC.exec(text.trim());
-    if (!m) throw new CliError(`'${text}' is not an interrupt source: write DEVICE.msi[N], DEVICE.msix[N] or DEVICE.ims[N] (${EXAMPLES})`);
+    const trimmed = text.trim();
+    const named = SIGNAL_NAME.exec(trimmed);
+    if (named) {
+        const byIndex = SIGNAL_INDEX.exec(named[1]);
+        return byIndex ? { signalIndex: Number(parseUnsigned(byIndex[1], `the index in '${text}'`, 32)) } : { signal: named[1] };
+    }
+    const positional = SIGNAL_INDEX.exec(trimmed);
+    if (positional) return { signalIndex: Number(parseUnsigned(positional[1], `the index in '${text}'`, 32)) };
+    const m = SOURCE_SPEC.exec(trimmed);
+    if (!m) throw new CliError(`'${text}' is not an interrupt source: write DEVICE.msi[N], DEVICE.msix[N], DEVICE.ims[N] or signal NAME (${EXAMPLES})`);
     const index = Number(parseUnsigned(m[3], `the index in '${text}'`, 32));
-    return { device: m[1], kind: m[2] as SourceKind, index };
+    return { device: m[1], kind: m[2] as Exclude<SourceKind, 'signal'>, index };
+}
+
+/** The name a trace gives a KVM_SIGNAL_MSI: its own, else `kvm.signal[i]` (as the engine names it). */
+function signalNameAt(machine: MachineAnalysis, i: number): string {
+    return machine.model.kvm.signals?.[i]?.name ?? `kvm.signal[${i}]`;
 }
 
 function sourceNames(machine: MachineAnalysis): string[] {
     const byId = new Map(machine.model.devices.map((d) => [d.id, d]));
-    return listSources(machine.model).map((s) => sourceName(byId.get(s.device)!, s));
+    const vectors = listSources(machine.model).map((s) => sourceName(byId.get(s.device)!, s));
+    const signals = listSignals(machine.model).map((s) => `signal ${signalNameAt(machine, s.index)}`);
+    return [...vectors, ...signals];
 }
 
 function listing(names: readonly string[]): string {
-    if (names.length === 0) return 'none (no device has MSI, MSI-X or IMS entries)';
+    if (names.length === 0) return 'none (no device has MSI, MSI-X or IMS entries, and no KVM_SIGNAL_MSI is declared)';
     const shown = names.slice(0, MAX_LISTED).join(', ');
     return names.length > MAX_LISTED ? `${shown}, … (${names.length - MAX_LISTED} more)` : shown;
 }
@@ -58,16 +75,29 @@ function pickMachine(machines: readonly MachineAnalysis[], file: string, spec: S
         return m;
     }
     if (machines.length === 1) return machines[0];
-    const holders = machines.filter((m) => m.model.devices.some((d) => d.name === spec.device));
+    const holders = machines.filter((m) => (spec.device !== undefined
+        ? m.model.devices.some((d) => d.name === spec.device)
+        : 'signal' in spec ? (m.model.kvm.signals ?? []).some((_, i) => signalNameAt(m, i) === spec.signal)
+        : spec.signalIndex < (m.model.kvm.signals ?? []).length));
     if (holders.length === 1) return holders[0];
     if (holders.length === 0) {
         const all = machines.map((m) => `machine ${m.model.name}: ${listing(sourceNames(m))}`).join('; ');
-        throw new CliError(`no machine in '${file}' has a device '${spec.device}'; available sources: ${all}`);
+        const what = spec.device !== undefined ? `a device '${spec.device}'` : 'signal' in spec ? `a KVM_SIGNAL_MSI '${spec.signal}'` : `a KVM_SIGNAL_MSI at position ${spec.signalIndex}`;
+        throw new CliError(`no machine in '${file}' has ${what}; available sources: ${all}`);
     }
     throw new CliError(`'${file}' declares several machines (${names.join(', ')}); choose one with --machine NAME`);
 }
 
 function findSource(machine: MachineAnalysis, spec: SourceSpec, text: string): SourceRef {
+    if (spec.device === undefined) {
+        const signals = listSignals(machine.model);
+        const found = 'signal' in spec ? signals.find((s) => signalNameAt(machine, s.index) === spec.signal) : signals[spec.signalIndex];
+        if (!found) {
+            const why = 'signal' in spec ? `no KVM_SIGNAL_MSI '${spec.signal}'` : `no KVM_SIGNAL_MSI at position ${spec.signalIndex}`;
+            throw new CliError(`machine ${machine.model.name} has ${why} (from '${text}'); available sources: ${listing(sourceNames(machine))}`);
+        }
+        return found;
+    }
     const device = machine.model.devices.find((d) => d.name === spec.device);
     const found = device && listSources(machine.model).find((s) => s.device === device.id && s.kind === spec.kind && s.index === spec.index);
     if (!found) {

@@ -7,15 +7,18 @@
  * duplicate, an index out of range) or an unresolved reference gives `undefined`, never an exception.
  */
 import type { AstNode } from 'langium';
-import type { Device, ElementId, Iommu, IrteSlot, RouteTrace } from '../../language/engine/index.js';
+import { irqfdsOf, isSpaprRouted, type Device, type ElementId, type Iommu, type IrteSlot, type KvmVia, type Outcome, type Phb, type RouteTrace, type SourceRef } from '../../language/engine/index.js';
 import type { IrqServices, MachineAnalysis } from '../../language/index.js';
 import type * as Ast from '../../language/generated/ast.js';
 
 export interface ModelTables {
     devices: Map<ElementId, Device>;
     iommus: Map<ElementId, Iommu>;
+    phbs: Map<ElementId, Phb>;
     /** Every trace of a device, in the order the engine listed them. */
     tracesByDevice: Map<ElementId, RouteTrace[]>;
+    /** The traces that went through each KVM GSI route (by the route's id). */
+    tracesByRoute: Map<ElementId, RouteTrace[]>;
 }
 
 const tables = new WeakMap<MachineAnalysis, ModelTables>();
@@ -25,14 +28,24 @@ export function modelTables(analysis: MachineAnalysis): ModelTables {
     let t = tables.get(analysis);
     if (!t) {
         const tracesByDevice = new Map<ElementId, RouteTrace[]>();
+        const tracesByRoute = new Map<ElementId, RouteTrace[]>();
+        const routeIds = new Set((analysis.model.kvm.routes ?? []).map(r => r.id));
         for (const trace of analysis.report.traces) {
             const list = tracesByDevice.get(trace.source.device);
             if (list) list.push(trace); else tracesByDevice.set(trace.source.device, [trace]);
+            // The route a vector's irqfd resolved to: in the outcome, or (a fault at the route) its stage.
+            const route = kvmOf(trace.outcome)?.route ?? trace.stages.find(s => s.kind === 'kvm-route' && routeIds.has(s.element?.id ?? ''))?.element?.id;
+            if (route) {
+                const byRoute = tracesByRoute.get(route);
+                if (byRoute) byRoute.push(trace); else tracesByRoute.set(route, [trace]);
+            }
         }
         t = {
             devices: new Map(analysis.model.devices.map(d => [d.id, d])),
             iommus: new Map(analysis.model.iommus.map(i => [i.id, i])),
+            phbs: new Map((analysis.model.phbs ?? []).map(p => [p.id, p])),
             tracesByDevice,
+            tracesByRoute,
         };
         tables.set(analysis, t);
     }
@@ -77,6 +90,11 @@ export function isSuspect(analysis: MachineAnalysis, id: ElementId | undefined):
     return id !== undefined && (analysis.suspect?.has(id) ?? false);
 }
 
+/** A trace of a suspect source, or one that went through a suspect element (a PHB without its window). */
+export function isSuspectTrace(analysis: MachineAnalysis, trace: RouteTrace): boolean {
+    return isSuspect(analysis, trace.sourceElement) || trace.stages.some(s => isSuspect(analysis, s.element?.id));
+}
+
 /**
  * The traces of an MSI-X entry / IMS slot (one) or of an MSI capability (one per enabled vector); none for
  * a suspect source.
@@ -87,7 +105,7 @@ export function tracesOf(analysis: MachineAnalysis, node: Ast.MessageEntry | Ast
     const traces = analysis.tracesBySourceElement.get(id) ?? [];
     // An entry the lowering skipped (duplicate index) shares no id; a trace of the capability itself (an
     // unlisted entry) is not this node's.
-    return traces.filter(t => t.sourceElement === id);
+    return traces.filter(t => t.sourceElement === id && !isSuspectTrace(analysis, t));
 }
 
 /** The traces of every source of a device, in the engine's order (suspect sources included: see isSuspect). */
@@ -98,7 +116,7 @@ export function allDeviceTraces(analysis: MachineAnalysis, node: Ast.Device): Ro
 
 /** The traces of every source of a device that is not suspect. */
 export function deviceTraces(analysis: MachineAnalysis, node: Ast.Device): RouteTrace[] {
-    return allDeviceTraces(analysis, node).filter(t => !isSuspect(analysis, t.sourceElement));
+    return allDeviceTraces(analysis, node).filter(t => !isSuspectTrace(analysis, t));
 }
 
 /** The device node that holds a message store (MSI capability, MSI-X table or entry, IMS store or slot). */
@@ -106,4 +124,63 @@ export function enclosingDevice(node: AstNode | undefined): Ast.Device | undefin
     let cur: AstNode | undefined = node;
     while (cur && cur.$type !== 'Device') cur = cur.$container;
     return cur as Ast.Device | undefined;
+}
+
+/** Whether the engine routes the machine as pseries (PHB → XICS), so its messages are PHB-window writes. */
+export function isPseries(analysis: MachineAnalysis): boolean {
+    return isSpaprRouted(analysis.model);
+}
+
+export function phbOf(analysis: MachineAnalysis, node: Ast.Phb | undefined): Phb | undefined {
+    const id = idOf(analysis, node);
+    return id ? modelTables(analysis).phbs.get(id) : undefined;
+}
+
+/** The trace of one source (device vector, or a KVM_SIGNAL_MSI), unless it is suspect. */
+export function traceOfSource(analysis: MachineAnalysis, source: Pick<SourceRef, 'device' | 'kind' | 'index'>): RouteTrace | undefined {
+    const list = source.kind === 'signal' ? analysis.tracesBySourceElement.get(source.device) : modelTables(analysis).tracesByDevice.get(source.device);
+    const t = list?.find(x => x.source.kind === source.kind && x.source.index === source.index);
+    return t && !isSuspectTrace(analysis, t) ? t : undefined;
+}
+
+/**
+ * The traces of the MSI-X entries of a device that the file does not list: on pseries, the ones firmware
+ * programmed from the `irq base` allocation (their source element is the MSI-X capability).
+ */
+export function firmwareTraces(analysis: MachineAnalysis, node: Ast.Device): RouteTrace[] {
+    const device = deviceOf(analysis, node);
+    if (!device?.msix || !device.irqAllocation || isSuspect(analysis, device.irqAllocation.id)) return [];
+    return (analysis.tracesBySourceElement.get(device.msix.id) ?? []).filter(t => !isSuspectTrace(analysis, t));
+}
+
+/** The KVM part of an outcome (for a held vector, of where it goes once unmasked). */
+export function kvmOf(outcome: Outcome): KvmVia | undefined {
+    if (outcome.kind === 'delivered') return outcome.kvm;
+    if (outcome.kind === 'pending') return outcome.kvm ?? (outcome.whenUnmasked ? kvmOf(outcome.whenUnmasked) : undefined);
+    return undefined;
+}
+
+/** The trace of the vector an irqfd carries, when this irqfd is the one the vector uses (the first bound to it). */
+export function irqfdTrace(analysis: MachineAnalysis, node: Ast.KvmIrqfd): RouteTrace | undefined {
+    const id = idOf(analysis, node);
+    if (!id || isSuspect(analysis, id)) return undefined;
+    const irqfd = analysis.model.kvm.irqfds?.find(f => f.id === id);
+    if (!irqfd || irqfdsOf(analysis.model, irqfd.source)[0]?.id !== id) return undefined;
+    return traceOfSource(analysis, irqfd.source);
+}
+
+/** The traces that went through a KVM GSI route (irqfds on its GSI that KVM resolved to this entry). */
+export function routeTraces(analysis: MachineAnalysis, node: Ast.KvmRoute): RouteTrace[] {
+    const id = idOf(analysis, node);
+    if (!id || isSuspect(analysis, id)) return [];
+    // Looked up in a table built once per analysis: a routing table of thousands of GSIs asks for each.
+    return (modelTables(analysis).tracesByRoute.get(id) ?? []).filter(t => !isSuspectTrace(analysis, t));
+}
+
+/** The trace of a KVM_SIGNAL_MSI injection. */
+export function signalTrace(analysis: MachineAnalysis, node: Ast.KvmSignal): RouteTrace | undefined {
+    const id = idOf(analysis, node);
+    if (!id || isSuspect(analysis, id)) return undefined;
+    const trace = analysis.tracesBySourceElement.get(id)?.[0];
+    return trace && !isSuspectTrace(analysis, trace) ? trace : undefined;
 }

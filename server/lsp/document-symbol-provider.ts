@@ -1,6 +1,6 @@
 /**
- * The outline: machines → CPUs, IOMMUs → IRTEs, buses → bridges and devices → MSI / MSI-X / IMS → entries,
- * KVM routes, and scenarios → events.
+ * The outline: machines → CPUs, IOMMUs → IRTEs, PHBs, XICS → sources, buses → bridges and devices → MSI /
+ * MSI-X / IMS → entries, IRQ allocation, VFIO; KVM → routes, irqfds, signals; and scenarios → events.
  *
  * Langium's default names symbols after a `name` property, which would leave out every IRTE and entry (they
  * are numbered, not named) and list settings nobody navigates to. Here each element gets the label the
@@ -66,7 +66,7 @@ function shapeOf(node: AstNode): SymbolShape | undefined {
         case 'Device': {
             const n = node as Ast.Device;
             const detail = [n.bdf, n.model].filter(Boolean).join(' ');
-            const children = [n.msi, n.msix, n.ims].filter((c): c is Ast.Msi | Ast.Msix | Ast.Ims => c !== undefined);
+            const children = [n.msi, n.msix, n.ims, n.irq, n.vfio].filter((c): c is Ast.Msi | Ast.Msix | Ast.Ims | Ast.IrqAllocation | Ast.Vfio => c !== undefined);
             return { name: n.name || 'device', kind: SymbolKind.Class, detail: detail || undefined, header: ['device', 'name'], children };
         }
         case 'Msi': {
@@ -79,24 +79,47 @@ function shapeOf(node: AstNode): SymbolShape | undefined {
         }
         case 'Ims': {
             const n = node as Ast.Ims;
-            return { name: `ims ${written(node, 'size')}`, kind: SymbolKind.Array, header: ['ims', 'size'], children: n.entries };
+            return { name: `ims ${written(node, 'size')}`, kind: SymbolKind.Array, header: ['ims', 'size'], children: n.entries, detail: n.unmaskable ? 'unmaskable' : undefined };
+        }
+        case 'IrqAllocation': {
+            const n = node as Ast.IrqAllocation;
+            return { name: `irq base ${written(node, 'base')}`, kind: SymbolKind.Constant, header: ['irq', 'base'], detail: n.count !== undefined ? `count ${written(node, 'count')}` : undefined };
+        }
+        case 'Vfio': {
+            const n = node as Ast.Vfio;
+            return { name: 'vfio', kind: SymbolKind.Property, header: ['vfio', undefined], detail: n.access };
         }
         case 'MessageEntry':
             return { name: `entry ${written(node, 'index')}`, kind: SymbolKind.EnumMember, header: ['entry', 'index'] };
         case 'Kvm': {
             const n = node as Ast.Kvm;
-            return { name: 'kvm', kind: SymbolKind.Object, header: ['kvm', undefined], children: [...(n.routes ?? []), ...(n.irqfds ?? [])] };
+            // In the order written: routes, irqfds and signals may interleave.
+            const children = [...(n.routes ?? []), ...(n.irqfds ?? []), ...(n.signals ?? [])]
+                .sort((a, b) => (a.$cstNode?.offset ?? 0) - (b.$cstNode?.offset ?? 0));
+            return { name: 'kvm', kind: SymbolKind.Object, header: ['kvm', undefined], children };
         }
-        case 'KvmRoute':
-            return { name: `route gsi ${written(node, 'gsi')}`, kind: SymbolKind.Event, header: ['route', 'gsi'] };
+        case 'KvmRoute': {
+            const n = node as Ast.KvmRoute;
+            const detail = n.kind === 'irqchip' ? `irqchip ${n.irqchip ?? '?'} pin ${written(node, 'pin')}` : n.kind;
+            return { name: `route gsi ${written(node, 'gsi')}`, kind: SymbolKind.Event, header: ['route', 'gsi'], detail };
+        }
         case 'KvmIrqfd':
-            return { name: `irqfd ${written(node, 'source')}`, kind: SymbolKind.Event, header: ['irqfd', 'source'] };
+            return { name: `irqfd ${written(node, 'source')}`, kind: SymbolKind.Event, header: ['irqfd', 'source'], detail: `gsi ${written(node, 'gsi')}` };
+        case 'KvmSignal': {
+            const n = node as Ast.KvmSignal;
+            return { name: n.name ? `signal-msi ${n.name}` : 'signal-msi', kind: SymbolKind.Event, header: ['signal-msi', 'name'] };
+        }
         case 'Phb': {
             const n = node as Ast.Phb;
-            return { name: n.name || 'phb', kind: SymbolKind.Module, header: ['phb', 'name'] };
+            const detail = [n.model, n.msiWindow !== undefined ? `msi window ${written(node, 'msiWindow')}` : undefined].filter(Boolean).join(' ');
+            return { name: n.name || 'phb', kind: SymbolKind.Module, header: ['phb', 'name'], detail: detail || undefined };
         }
-        case 'Xics':
-            return { name: `xics sources ${written(node, 'first')}..${written(node, 'last')}`, kind: SymbolKind.Constant, header: ['xics', 'last'] };
+        case 'Xics': {
+            const n = node as Ast.Xics;
+            return { name: `xics sources ${written(node, 'first')}..${written(node, 'last')}`, kind: SymbolKind.Constant, header: ['xics', 'last'], children: n.sources };
+        }
+        case 'XicsSource':
+            return { name: `source ${written(node, 'irq')}`, kind: SymbolKind.EnumMember, header: ['source', 'irq'] };
         case 'Scenario': {
             const n = node as Ast.Scenario;
             return {

@@ -78,10 +78,13 @@ export function renderTrace(trace: RouteTrace, options: { profile?: string } = {
     if (trace.stages.length > 0) {
         blocks.push(trace.stages.map((s, i) => `${i + 1}. **${s.title}** — ${s.summary}`).join('\n'));
     }
-    if (trace.findings.length > 0) {
-        blocks.push(trace.findings.map(f => `- ${SEVERITY_MARK[f.severity] ?? ''} ${code(f.code)} ${f.message}`).join('\n'));
-    }
+    if (trace.findings.length > 0) blocks.push(renderFindings(trace.findings));
     return blocks.join('\n\n');
+}
+
+/** Findings as a list: severity mark, code, message. */
+export function renderFindings(findings: readonly Finding[]): string {
+    return findings.map(f => `- ${SEVERITY_MARK[f.severity] ?? ''} ${code(f.code)} ${f.message}`).join('\n');
 }
 
 /** Several traces of one element (the vectors of an MSI capability), separated by rules. */

@@ -153,7 +153,7 @@ describe('irq-topology route', () => {
 
     it('not a DEVICE.KIND[N]: exit 2 with the expected form', () => {
         const r = runCli('route', ROUTES, 'nic.msi-x[0]');
-        assert.equal(r.stderr, "irq-topology: 'nic.msi-x[0]' is not an interrupt source: write DEVICE.msi[N], DEVICE.msix[N] or DEVICE.ims[N] (e.g. nic.msix[0], nvme.msi[1], gpu.ims[0])\n");
+        assert.equal(r.stderr, "irq-topology: 'nic.msi-x[0]' is not an interrupt source: write DEVICE.msi[N], DEVICE.msix[N], DEVICE.ims[N] or signal NAME (e.g. nic.msix[0], nvme.msi[1], gpu.ims[0], signal ipi0)\n");
         assert.equal(r.status, 2);
     });
 
@@ -171,5 +171,103 @@ describe('irq-topology route', () => {
         );
         assert.equal(lines(r.stdout).at(-1), 'Outcome: → IRTE 0 → CPU 1 · vec 0x41 · fixed · edge');
         assert.equal(r.status, 0);
+    });
+    describe('pseries and KVM', () => {
+        const FILE = 'test/fixtures/cli/pseries-kvm.irq';
+
+        it('a vector firmware programmed: device write → PHB (slot, vector) → the irqfd\'s GSI → XICS → CPU; exit 0', () => {
+            const r = runCli('route', FILE, 'vf.msix[0]');
+            assert.equal(r.stderr, '');
+            assert.equal(r.status, 0);
+            assert.deepEqual(outline(r.stdout), [
+                'Route of vf.msix[0] in machine p (profile spec)',
+                '',
+                'Stage 1: vf.msix[0] write',
+                `  element: msix:p:vf at ${FILE}:9:7`,
+                '  summary: vf.msix[0] writes 0x0000_1000_0000_0000 ← 0x0 (programmed by firmware)',
+                '  vf.msix[0] state: enabled, unmasked: fires now',
+                '  PHB phb0 MSI window write (legacy model): slot 0 (vf), vector 0 → XICS irq 0x1100 (source 0x100) → server 8 · priority 5',
+                '',
+                'Stage 2: PHB phb0 (legacy MSI model)',
+                `  element: phb:p:phb0 at ${FILE}:6:7`,
+                '  summary: window 0x0000_1000_0000_0000+0x200000: slot 0 vec 0 → XICS irq 0x1100 (source 0x100)',
+                '  PHB phb0 MSI window write (legacy model): slot 0 (vf), vector 0 → XICS irq 0x1100 (source 0x100) → server 8 · priority 5',
+                '',
+                'Stage 3: KVM GSI 4352',
+                `  element: kvm-irqfd:p:vf.msix[0] at ${FILE}:14:5`,
+                '  summary: irqfd → GSI 4352 (0x1100): direct mapping, GSI = XICS irq, no route',
+                '',
+                'Stage 4: XICS',
+                `  element: irq:p:vf at ${FILE}:10:7`,
+                '  summary: irq 0x1100 = ICS source 0x100 → server 8 · priority 5',
+                '',
+                'Stage 5: CPU 1',
+                `  element: cpu:p:1 at ${FILE}:5:3`,
+                '  summary: CPU 1 (server 8) accepts irq 0x1100 at priority 5 (XIRR 0x05001100)',
+                '',
+                'Outcome: → GSI 4352 (direct) → PHB phb0 slot 0 vec 0 → XICS 0x1100 → server 8 (CPU 1) · prio 5',
+            ]);
+        });
+
+        it('an irqfd on the wrong GSI: the IRQ KVM really raises, and the finding on the GSI', () => {
+            const out = lines(runCli('route', FILE, 'vf.msix[1]').stdout);
+            assert.deepEqual(out.slice(-3), [
+                'Outcome: → GSI 4354 (direct) → XICS 0x1102 → server 0 (CPU 0) · prio 5',
+                'Findings:',
+                `  ${FILE}:15:26: error kvm-gsi-mismatch: The irqfd of vf.msix[1] fires GSI 4354 (0x1102), but with direct GSI mapping the GSI is the XICS IRQ, and the vector's message decodes (PHB phb0) to IRQ 0x1101: KVM raises the wrong source. Bind the irqfd to GSI 4353 (0x1101).`,
+            ]);
+        });
+
+        it('a KVM_SIGNAL_MSI by name (two words or one) and an unnamed one by position', () => {
+            const r = runCli('route', FILE, 'signal', 'ping');
+            assert.equal(r.status, 0);
+            assert.deepEqual(outline(r.stdout).filter((l) => !l.startsWith('  ') || l.startsWith('  element')), [
+                'Route of ping in machine x (profile spec)',
+                '',
+                'Stage 1: KVM_SIGNAL_MSI ping',
+                `  element: kvm-signal:x:ping at ${FILE}:27:5`,
+                '',
+                'Stage 2: Host bridge',
+                `  element: kvm-signal:x:ping (address) at ${FILE}:27:29`,
+                '',
+                'Stage 3: Local APIC delivery',
+                `  element: cpu:x:3 (apicId) at ${FILE}:20:3`,
+                '',
+                'Stage 4: CPU 3',
+                `  element: cpu:x:3 at ${FILE}:20:3`,
+                '',
+                'Outcome: → CPU 3 · vec 0x30 · fixed · edge',
+            ]);
+            assert.equal(runCli('route', FILE, 'signal ping').stdout, r.stdout);
+            const unnamed = runCli('route', FILE, 'kvm.signal[1]');
+            assert.deepEqual([lines(unnamed.stdout)[0], lines(unnamed.stdout).at(-1)], ['Route of kvm.signal[1] in machine x (profile spec)', 'Outcome: → CPU 1 · vec 0x31 · fixed · edge']);
+        });
+
+        it('a routed irqfd: the trace goes through the GSI\'s route; --json names the kvm-route stage', () => {
+            const json = JSON.parse(runCli('route', FILE, 'nic.msix[0]', '--json').stdout) as Record<string, any>;
+            assert.deepEqual(json.stages.map((s: { kind: string; title: string }) => [s.kind, s.title]), [
+                ['device-write', 'nic.msix[0] write'], ['kvm-route', 'KVM GSI 24'], ['host-bridge', 'Host bridge'], ['apic-delivery', 'Local APIC delivery'], ['cpu', 'CPU 2'],
+            ]);
+            assert.deepEqual(json.stages[1].element, { id: 'kvm-route:x:24', location: { file: FILE, line: 25, column: 5 } });
+            assert.equal(json.summary, '→ GSI 24 → CPU 2 · vec 0x41 · fixed · edge');
+            assert.deepEqual(json.outcome.kvm, { gsi: 24, irqfd: 'kvm-irqfd:x:nic.msix[0]', mapping: 'routed', route: 'kvm-route:x:24' });
+        });
+
+        it('an unknown signal: exit 2, listing every machine\'s sources, signals included', () => {
+            const r = runCli('route', FILE, 'signal', 'pong');
+            assert.equal(r.stderr, `irq-topology: no machine in '${FILE}' has a KVM_SIGNAL_MSI 'pong'; available sources: machine p: vf.msix[0], vf.msix[1]; machine x: nic.msix[0], signal ping, signal kvm.signal[1]\n`);
+            assert.equal(r.status, 2);
+        });
+
+        it('check: the finding with its related locations; exit 1', () => {
+            const r = runCli('check', FILE);
+            assert.deepEqual(lines(r.stdout), [
+                `${FILE}:15:26: error kvm-gsi-mismatch: The irqfd of vf.msix[1] fires GSI 4354 (0x1102), but with direct GSI mapping the GSI is the XICS IRQ, and the vector's message decodes (PHB phb0) to IRQ 0x1101: KVM raises the wrong source. Bind the irqfd to GSI 4353 (0x1101).`,
+                `  related: ${FILE}:9:7: vf.msix[1] decodes to XICS IRQ 0x1101`,
+                `  related: ${FILE}:6:7: PHB phb0 (legacy model)`,
+                '1 file: 1 error, 0 warnings',
+            ]);
+            assert.equal(r.status, 1);
+        });
     });
 });

@@ -165,6 +165,30 @@ describe('highlighting', () => {
         assertToken('  unmask nic.msix[1]', 'unmask', 'keyword.control.event.irq');
     });
 
+    test('pseries, KVM and VFIO: keywords, and their value words as constants', () => {
+        const phb = '  phb phb0 { model legacy msi window 0x1000_0000_0000 size 0x20_0000 max-devs 32 }';
+        assertToken(phb, 'model', 'keyword.other.irq');
+        assertToken(phb, 'legacy', 'constant.language.phb-model.irq');
+        assertToken(phb, 'max-devs', 'keyword.other.irq');
+        const irq = '      irq base 0x1104 count 4 slot 0 server 8 priority 5';
+        for (const kw of ['irq', 'base', 'count', 'slot', 'server', 'priority']) assertToken(irq, kw, 'keyword.other.irq');
+        assertToken('    source 0x1103 server 8 priority 0xff', 'source', 'keyword.other.irq');
+        const vfio = '      vfio { msix-bar 2 table-offset 0x0 pba-offset 0x800 pba-bar 2 bar-size 0x4000 page-size 65536 mmap }';
+        for (const kw of ['vfio', 'msix-bar', 'table-offset', 'pba-offset', 'pba-bar', 'bar-size', 'page-size']) assertToken(vfio, kw, 'keyword.other.irq');
+        assertToken(vfio, 'mmap', 'constant.language.vfio-access.irq');
+        assertToken('      vfio { shared-page }', 'shared-page', 'constant.language.vfio-access.irq');
+        assertToken('      ims 64 unmaskable {', 'unmaskable', 'keyword.other.irq');
+        assertToken('    gsi-mapping direct', 'gsi-mapping', 'keyword.other.irq');
+        assertToken('    gsi-mapping direct', 'direct', 'constant.language.kvm.irq');
+        assertToken('    max-routes 1024', 'max-routes', 'keyword.other.irq');
+        const route = '    route gsi 5 irqchip ioapic pin 5';
+        assertToken(route, 'irqchip', 'keyword.other.irq');
+        assertToken(route, 'ioapic', 'constant.language.kvm.irq');
+        assertToken(route, 'pin', 'keyword.other.irq');
+        assertToken('    irqfd nic.msix[0] gsi 24 resample', 'resample', 'keyword.other.irq');
+        assertToken('    signal-msi ipi address 0xfee0_1000 data 0x31', 'signal-msi', 'keyword.other.irq');
+    });
+
     test('hex numbers with `_` are one token, and so are decimals', () => {
         assertToken('        entry 0 address 0xfee0_0010 data 0x0000', '0xfee0_0010', 'constant.numeric.hex.irq');
         assertToken('        entry 0 address 0xfee0_0010 data 0x0000', '0x0000', 'constant.numeric.hex.irq');

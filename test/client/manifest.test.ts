@@ -38,8 +38,8 @@ describe('manifest', () => {
         assert.match(readText('client/extension.ts'), /'out\/server\.cjs'/);
     });
 
-    test('activates on the irq language only', () => {
-        assert.deepEqual(pkg.activationEvents, ['onLanguage:irq']);
+    test('activates on .irq files, the irq debugger and the Simulate command only', () => {
+        assert.deepEqual(pkg.activationEvents, ['onLanguage:irq', 'onDebugResolve:irq', 'onDebugDynamicConfigurations:irq', 'onCommand:irq.simulate']);
     });
 
     test('one language: id irq, extension .irq, with a configuration file that exists', () => {

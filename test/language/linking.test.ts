@@ -6,7 +6,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type * as Ast from '../../language/generated/ast.js';
 import { generateLargeIrq } from './perf/generate-large.js';
-import { diags, load } from './helpers.js';
+import { diags, load, rangeOfPart } from './helpers.js';
 
 const TEXT = `
 machine q35 {
@@ -121,5 +121,46 @@ describe('linking', async () => {
         const big = await load(generateLargeIrq(60), { categories: ['built-in'] });
         assert.equal(big.document.references.length, 60 * 4 * 2 + 59 + 1);
         assert.deepEqual(big.document.references.filter(ref => ref.error).map(ref => ref.$refText), []);
+    });
+    test('pseries: an MSI-X entry firmware programmed resolves to the `irq base` allocation; a listed one to its entry', async () => {
+        const text = [
+            'machine p {',
+            '  arch ppc64',
+            '  phb phb0 { msi window 0x1000_0000_0000 }',
+            '  bus b on phb0 {',
+            '    device vf 00:01.0 { msix table 8 { entry 2 address 0x1000_0000_0000 data 0x1102 } irq base 0x1100 count 4 }',
+            '  }',
+            '  kvm { irqfd vf.msix[0] gsi 0x1100 irqfd vf.msix[2] gsi 0x1102 irqfd vf.msix[4] gsi 0x1104 }',
+            '}',
+            'machine x {',
+            '  bus b { device vf 00:01.0 { msix table 8 irq base 0x1100 } }',
+            '  kvm { irqfd vf.msix[0] gsi 24 }',
+            '}',
+        ].join('\n');
+        const r = await load(text);
+        const [p, x] = r.document.parseResult.value.machines;
+        const vf = members(p, 'Bus')[0].members[0] as Ast.Device;
+        const [f0, f2] = members(p, 'Kvm')[0].irqfds;
+        assert.equal(f0.source.entry.ref, vf.irq);
+        assert.equal(f2.source.entry.ref, vf.msix!.entries[0]);
+        // Beyond the allocation's count, and on a machine that is not pseries, there is no such vector.
+        assert.deepEqual(diags(r.diagnostics).filter(d => d.code === 'linking-error').map(d => [d.message, d.range]), [
+            ['vf has no MSI-X entry 4.', rangeOfPart(text, 'vf.msix[4]', '4')],
+            ['vf has no MSI-X entry 0.', rangeOfPart(text, 'irqfd vf.msix[0] gsi 24', '0')],
+        ]);
+        assert.equal(members(x, 'Kvm')[0].irqfds[0].source.entry.ref, undefined);
+    });
+
+    test('the pseries / KVM / VFIO keywords are still names elsewhere', async () => {
+        const text = 'machine legacy {\n  arch ppc64\n  phb current { model legacy msi window 0x1000 }\n  bus source on current {\n    device vfio 00:01.0 mmap { msix table 2 irq base 0x1100 }\n  }\n  kvm { irqfd vfio.msix[1] gsi 0x1101 signal-msi direct address 0x1000 data 0x1100 }\n}';
+        const r = await load(text);
+        assert.deepEqual(diags(r.diagnostics).filter(d => /^(lexing|parsing|linking)-error$/.test(d.code)), []);
+        const [m] = r.document.parseResult.value.machines;
+        const bus = members(m, 'Bus')[0];
+        const device = bus.members[0] as Ast.Device;
+        assert.deepEqual([m.name, bus.name, bus.phb?.ref?.name, device.name, device.model, members(m, 'Phb')[0].model], ['legacy', 'source', 'current', 'vfio', 'mmap', 'legacy']);
+        const kvm = members(m, 'Kvm')[0];
+        assert.equal(kvm.irqfds[0].source.device.ref, device);
+        assert.equal(kvm.signals[0].name, 'direct');
     });
 });

@@ -90,7 +90,8 @@ describe('lowering', () => {
         assert.deepEqual(base.model.cpus.map(c => [c.mode, c.logicalId]), [['x2apic', undefined], ['x2apic', undefined]]);
         assert.equal(base.model.iommus[0].eim, true);
         const custom = await lower('machine a { kvm { x2apic-api off broadcast-quirk on ext-dest-id on } apic x2apic iommu d vtd { eim off cfi on remapping off posted on table size 256 } }');
-        assert.deepEqual(custom.model.kvm, { x2apicApi: false, broadcastQuirkDisabled: false, extDestId: true });
+        // The `kvm` block is an element of its own (findings about the routing table sit on it).
+        assert.deepEqual(custom.model.kvm, { x2apicApi: false, broadcastQuirkDisabled: false, extDestId: true, id: 'kvm:a' });
         const { irtes, ...iommu } = custom.model.iommus[0];
         assert.deepEqual(iommu, { kind: 'vtd', id: 'iommu:a:d', name: 'd', remapping: false, eim: false, cfi: true, irtaS: 7, postedSupported: true });
         assert.equal(irtes.size, 0);
@@ -225,5 +226,148 @@ describe('lowering', () => {
         assert.equal(at('machine:q35', 'x2apicApi'), rangeOfText(text, 'on', 1));
         assert.equal(at('machine:q35', 'broadcastQuirkDisabled'), rangeOfText(text, 'apic x2apic'));
         assert.equal(at('nothing:here'), '<none>');
+    });
+    test('pseries and KVM: servers, PHB, XICS with per-source XIVE, allocations, VFIO, IMS without a mask, routes, irqfds, signals', async () => {
+        const l = await lower(`machine p {
+  arch ppc64
+  cpus 0..2 server 0 step 8
+  cpu 2 disabled
+  cpu 3 server 32
+  xics sources 0x1000..0x1fff priority 6 {
+    source 0x1101 priority 0xff
+    source 0x1200 server 16
+  }
+  phb phb0 { model legacy msi window 0x1000_0000_0000 size 0x20_0000 max-devs 16 }
+  bus pci0 on phb0 {
+    device nvme 00:01.0 {
+      msix table 4 { entry 3 address 0x1000_0000_000c data 0 masked }
+      irq base 0x1100 server 8
+      vfio { msix-bar 2 table-offset 0x0 pba-offset 0x800 bar-size 0x4000 mmap }
+    }
+    device sata 00:02.0 { msi vectors 2 irq base 0x1108 slot 3 priority 4 }
+    device acc 00:03.0 { ims 8 unmaskable }
+    bridge br 00:1e.0 pci-to-pci to pci1
+  }
+  bus pci1 { device old 01:00.0 }
+  kvm {
+    irqfd nvme.msix[0] gsi 0x1100
+    irqfd nvme.msix[0] gsi 0x1101 resample
+    route gsi 24 msi address 0x1000_0000_0000 data 0x1100 devid 8
+    route gsi 24 irqchip xics pin 3
+    route gsi 24 msi address 0x1 data 2
+    signal-msi address 0x1000_0000_0000 data 0x1100
+    signal-msi ping address 0x1000_0000_0000 data 0x1101
+  }
+}`);
+        const m = l.model;
+        // `cpus … server 0 step 8`; `cpu 2 disabled` keeps the range's server; `cpu 3 server 32` sets its own.
+        assert.deepEqual(m.cpus.map(c => [c.index, c.server, c.enabled]), [[0, 0, true], [1, 8, true], [2, 16, false], [3, 32, true]]);
+        assert.deepEqual(m.phbs, [{ id: 'phb:p:phb0', name: 'phb0', msiWindow: 0x1000_0000_0000n, windowSize: 0x20_0000n, model: 'legacy', maxDevs: 16 }]);
+        // A source that sets only its priority keeps the server of the allocation that holds it (nvme's 8).
+        assert.deepEqual(m.xics, {
+            id: 'xics:p', first: 0x1000, last: 0x1fff, defaultPriority: 6,
+            sources: [
+                { id: 'xics-source:p:4353', irq: 0x1101, server: 8, priority: 0xff },
+                { id: 'xics-source:p:4608', irq: 0x1200, server: 16, priority: 6 },
+            ],
+        });
+        // The bus behind the bridge inherits the PHB, as it would an IOMMU.
+        assert.deepEqual(m.buses.map(b => [b.id, b.phb]), [['bus:p:pci0', 'phb:p:phb0'], ['bus:p:pci1', 'phb:p:phb0']]);
+        const [nvme, sata, acc] = m.devices;
+        // Without `count`, firmware allocated one IRQ per MSI-X entry (else per MSI vector).
+        assert.deepEqual(nvme.irqAllocation, { id: 'irq:p:nvme', base: 0x1100, count: 4, server: 8 });
+        assert.deepEqual(sata.irqAllocation, { id: 'irq:p:sata', base: 0x1108, count: 2, slot: 3, priority: 4 });
+        assert.deepEqual(nvme.vfio, { id: 'vfio:p:nvme', msixBar: 2, tableOffset: 0n, pbaOffset: 0x800n, barSize: 0x4000n, mmap: true });
+        // pseries MSI: the message is firmware's (no address / data written, nothing reported).
+        assert.deepEqual([sata.msi?.address, sata.msi?.data, sata.msi?.mme], [0n, 0, 1]);
+        assert.deepEqual(acc.ims, { id: 'ims:p:acc', size: 8, entries: [], maskable: false });
+        // Repeated routes and irqfds are kept, each with an id of its own: judging them is the engine's job.
+        assert.deepEqual(m.kvm, {
+            x2apicApi: false, broadcastQuirkDisabled: false, extDestId: false, id: 'kvm:p',
+            routes: [
+                { id: 'kvm-route:p:24', gsi: 24, kind: 'msi', address: 0x1000_0000_0000n, data: 0x1100, devid: 8 },
+                { id: 'kvm-route:p:24:1', gsi: 24, kind: 'irqchip', irqchip: 'xics', pin: 3 },
+                { id: 'kvm-route:p:24:2', gsi: 24, kind: 'msi', address: 1n, data: 2 },
+            ],
+            irqfds: [
+                { id: 'kvm-irqfd:p:nvme.msix[0]', source: { device: 'device:p:nvme', kind: 'msix', index: 0 }, gsi: 0x1100 },
+                { id: 'kvm-irqfd:p:nvme.msix[0]:1', source: { device: 'device:p:nvme', kind: 'msix', index: 0 }, gsi: 0x1101, resample: true },
+            ],
+            signals: [
+                { id: 'kvm-signal:p:[0]', address: 0x1000_0000_0000n, data: 0x1100 },
+                { id: 'kvm-signal:p:ping', name: 'ping', address: 0x1000_0000_0000n, data: 0x1101 },
+            ],
+        });
+        assert.deepEqual([l.problems, [...l.suspect]], [[], []]);
+    });
+
+    test('a ppc64 machine always has a PHB list (the engine routes it); other arches do not get the pseries parts', async () => {
+        const bare = await lower('machine p { arch ppc64 }');
+        assert.deepEqual([bare.model.phbs, bare.model.xics], [[], undefined]);
+        const x86 = await lower('machine x { phb phb0 { msi window 0x1000 } xics sources 1..2 bus b on phb0 { device d 00:01.0 { msix table 1 irq base 1 } } }');
+        assert.deepEqual([x86.model.phbs, x86.model.xics, x86.model.buses[0].phb, x86.model.devices[0].irqAllocation], [undefined, undefined, undefined, undefined]);
+    });
+
+    test('rangeOf: the properties the engine names for pseries, KVM and VFIO findings', async () => {
+        const text = [
+            'machine p {',
+            '  arch ppc64',
+            '  cpus 0..1 server 0 step 8',
+            '  cpu 2 server 9',
+            '  xics sources 0x1000..0x1fff server 8 { source 0x1100 priority 0xff }',
+            '  phb phb0 { model legacy msi window 0x1000_0000_0000 }',
+            '  bus pci0 on phb0 {',
+            '    device nic 00:01.0 {',
+            '      msix table 4',
+            '      irq base 0x1100 count 2 slot 1',
+            '      vfio { msix-bar 2 table-offset 0x0 pba-offset 0x800 bar-size 0x4000 mmap }',
+            '      ims 4 unmaskable',
+            '    }',
+            '  }',
+            '  kvm {',
+            '    gsi-mapping direct',
+            '    max-routes 64',
+            '    route gsi 24 msi address 0x1000_0000_0000 data 0x1100',
+            '    route gsi 5 irqchip xics pin 3',
+            '    irqfd nic.msix[0] gsi 0x1100',
+            '    signal-msi ping address 0x1000_0000_0000 data 0x1101',
+            '  }',
+            '}',
+        ].join('\n');
+        const r = await load(text);
+        const [m] = r.analysis.machines;
+        const at = (id: string, property?: string) => rangeText(m.rangeOf({ id, property }));
+        assert.equal(at('cpu:p:2', 'server'), rangeOfPart(text, 'server 9', '9'));
+        assert.equal(at('cpu:p:1', 'server'), rangeOfPart(text, 'server 0 step', '0'));  // the range's own literal
+        assert.equal(at('cpu:p:1', 'apicId'), rangeOfText(text, 'cpus 0..1 server 0 step 8'));
+        assert.equal(at('xics:p', 'server'), rangeOfPart(text, 'server 8 {', '8'));
+        assert.equal(at('xics:p'), rangeOfText(text, 'xics sources 0x1000..0x1fff'));
+        assert.equal(at('xics-source:p:4352', 'priority'), rangeOfText(text, '0xff'));
+        assert.equal(at('xics-source:p:4352', 'server'), rangeOfPart(text, 'source 0x1100', '0x1100'));
+        assert.equal(at('phb:p:phb0', 'msiWindow'), rangeOfText(text, '0x1000_0000_0000', 0));
+        assert.equal(at('phb:p:phb0', 'maxDevs'), rangeOfText(text, 'legacy'));
+        assert.equal(at('phb:p:phb0'), rangeOfPart(text, 'phb phb0', 'phb0'));
+        assert.equal(at('irq:p:nic', 'base'), rangeOfPart(text, 'base 0x1100', '0x1100'));
+        assert.equal(at('irq:p:nic', 'count'), rangeOfPart(text, 'count 2', '2'));
+        assert.equal(at('irq:p:nic', 'slot'), rangeOfPart(text, 'slot 1', '1'));
+        assert.equal(at('irq:p:nic', 'server'), rangeOfPart(text, 'base 0x1100', '0x1100'));
+        assert.equal(at('irq:p:nic'), rangeOfText(text, 'irq base 0x1100'));
+        assert.equal(at('vfio:p:nic', 'tableOffset'), rangeOfPart(text, 'table-offset 0x0', '0x0'));
+        assert.equal(at('vfio:p:nic', 'pbaOffset'), rangeOfText(text, '0x800'));
+        assert.equal(at('vfio:p:nic', 'barSize'), rangeOfText(text, '0x4000'));
+        assert.equal(at('vfio:p:nic', 'mmap'), rangeOfText(text, 'mmap'));
+        assert.equal(at('vfio:p:nic'), rangeOfText(text, 'vfio'));
+        assert.equal(at('ims:p:nic', 'maskable'), rangeOfText(text, 'unmaskable'));
+        assert.equal(at('device:p:nic', 'bus'), rangeOfPart(text, 'device nic', 'nic'));
+        assert.equal(at('kvm:p', 'gsiMapping'), rangeOfText(text, 'direct'));
+        assert.equal(at('kvm:p'), rangeOfText(text, 'kvm'));
+        assert.equal(at('kvm-route:p:24', 'gsi'), rangeOfPart(text, 'gsi 24', '24'));
+        assert.equal(at('kvm-route:p:24', 'data'), rangeOfPart(text, 'data 0x1100\n', '0x1100'));
+        assert.equal(at('kvm-route:p:24'), rangeOfText(text, 'route gsi 24'));
+        assert.equal(at('kvm-route:p:5', 'pin'), rangeOfPart(text, 'pin 3', '3'));
+        assert.equal(at('kvm-irqfd:p:nic.msix[0]', 'gsi'), rangeOfPart(text, 'gsi 0x1100', '0x1100'));
+        assert.equal(at('kvm-irqfd:p:nic.msix[0]', 'source'), rangeOfText(text, 'nic.msix[0]'));
+        assert.equal(at('kvm-signal:p:ping'), rangeOfText(text, 'signal-msi ping'));
+        assert.equal(at('kvm-signal:p:ping', 'data'), rangeOfText(text, '0x1101'));
     });
 });

@@ -205,7 +205,67 @@ describe('grammar', () => {
         assert.deepEqual(pick(only(m, 'Phb')[0], 'name', 'msiWindow', 'msiWindowSize'), { name: 'phb0', msiWindow: 0x1000_0000_0000n, msiWindowSize: 0x1_0000n });
         const bus = only(m, 'Bus')[0];
         assert.equal(bus.phb?.$refText, 'phb0');
-        assert.equal((bus.members[0] as Ast.Device).msix?.irqBase, 4100n);
+        // `irq base` after `msix table 8` is the device's allocation (one rule for MSI and MSI-X).
+        const device = bus.members[0] as Ast.Device;
+        assert.deepEqual([device.msix?.tableSize, device.irq?.base, device.irq?.count], [8n, 4100n, undefined]);
+    });
+
+    test('pseries in full: PHB model and slots, XICS defaults and per-source XIVE, allocations, VFIO, IMS without a mask', () => {
+        const r = parse(`machine pseries {
+          arch ppc64
+          xics sources 0x1000..0x1fff server 8 priority 5 {
+            source 0x1103 server 0 priority 0xff
+            source 0x1104 priority 1
+          }
+          phb phb0 { model legacy msi window 0x1000_0000_0000 size 0x20_0000 max-devs 32 }
+          bus pci0 on phb0 {
+            device vf 00:01.0 {
+              msix table 8
+              irq base 0x1104 count 4 slot 2 server 16 priority 4
+              vfio { msix-bar 2 table-offset 0x0 pba-offset 0x800 pba-bar 2 bar-size 0x4000 page-size 65536 mmap }
+              ims 64 unmaskable { entry 0 address 0x1000_0000_0000 data 0x1108 masked }
+            }
+          }
+        }`);
+        assert.deepEqual([r.lexerErrors, r.parserErrors], [[], []]);
+        const m = r.value.machines[0];
+        const xics = only(m, 'Xics')[0];
+        assert.deepEqual(pick(xics, 'first', 'last', 'server', 'priority'), { first: 0x1000n, last: 0x1fffn, server: 8n, priority: 5n });
+        assert.deepEqual(xics.sources.map(s => [s.irq, s.server, s.priority]), [[0x1103n, 0n, 0xffn], [0x1104n, undefined, 1n]]);
+        assert.deepEqual(pick(only(m, 'Phb')[0], 'model', 'msiWindow', 'msiWindowSize', 'maxDevs'), { model: 'legacy', msiWindow: 0x1000_0000_0000n, msiWindowSize: 0x20_0000n, maxDevs: 32n });
+        const device = only(m, 'Bus')[0].members[0] as Ast.Device;
+        assert.deepEqual(pick(device.irq!, 'base', 'count', 'slot', 'server', 'priority'), { base: 0x1104n, count: 4n, slot: 2n, server: 16n, priority: 4n });
+        assert.deepEqual(pick(device.vfio!, 'msixBar', 'tableOffset', 'pbaOffset', 'pbaBar', 'barSize', 'pageSize', 'access'), {
+            msixBar: 2n, tableOffset: 0n, pbaOffset: 0x800n, pbaBar: 2n, barSize: 0x4000n, pageSize: 65536n, access: 'mmap',
+        });
+        assert.deepEqual([device.ims?.size, device.ims?.unmaskable, device.ims?.entries[0].masked], [64n, true, true]);
+    });
+
+    test('kvm: mapping, route limit, MSI and irqchip routes, irqfds with resample, named and unnamed signals', () => {
+        const r = parse(`machine q35 {
+          kvm {
+            gsi-mapping routed
+            max-routes 1024
+            route gsi 5 irqchip ioapic pin 5
+            route gsi 24 msi address 0xfee0_0010 data 0x41 devid 0x18
+            irqfd nic.msix[0] gsi 24
+            irqfd serial.msi[0] gsi 5 resample
+            signal-msi ipi address 0xfee0_1000 data 0x30
+            signal-msi address 0xfee0_2000 data 0x31 devid 7
+          }
+        }`);
+        assert.deepEqual([r.lexerErrors, r.parserErrors], [[], []]);
+        const kvm = only(r.value.machines[0], 'Kvm')[0];
+        assert.deepEqual(pick(kvm, 'gsiMapping', 'maxRoutes'), { gsiMapping: 'routed', maxRoutes: 1024n });
+        assert.deepEqual(kvm.routes.map(x => pick(x, 'gsi', 'kind', 'irqchip', 'pin', 'address', 'data', 'devid')), [
+            { gsi: 5n, kind: 'irqchip', irqchip: 'ioapic', pin: 5n, address: undefined, data: undefined, devid: undefined },
+            { gsi: 24n, kind: 'msi', irqchip: undefined, pin: undefined, address: 0xfee0_0010n, data: 0x41n, devid: 0x18n },
+        ]);
+        assert.deepEqual(kvm.irqfds.map(f => [f.source.$cstNode?.text, f.gsi, f.resample]), [['nic.msix[0]', 24n, false], ['serial.msi[0]', 5n, true]]);
+        assert.deepEqual(kvm.signals.map(x => pick(x, 'name', 'address', 'data', 'devid')), [
+            { name: 'ipi', address: 0xfee0_1000n, data: 0x30n, devid: undefined },
+            { name: undefined, address: 0xfee0_2000n, data: 0x31n, devid: 7n },
+        ]);
     });
 
     test('comments anywhere between tokens', () => {

@@ -109,8 +109,8 @@ describe('error recovery', () => {
         assert.deepEqual(m.model.bridges, []);
     });
 
-    test('every prefix of a real file loads without throwing or failing a check', async () => {
-        const text = readFileSync(fixturePath('q35.irq'), 'utf8');
+    for (const fixture of ['q35.irq', 'pseries-kvm.irq']) test(`every prefix of a real file loads without throwing or failing a check (${fixture})`, async () => {
+        const text = readFileSync(fixturePath(fixture), 'utf8');
         const errors: string[] = [];
         const original = console.error;
         console.error = (...args: unknown[]) => { errors.push(args.map(String).join(' ')); };

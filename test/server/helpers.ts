@@ -16,6 +16,11 @@ export function readFixture(): string {
     return readFileSync(FIXTURE_PATH, 'utf8');
 }
 
+/** Another fixture of test/fixtures/server, by file name. */
+export function readServerFixture(name: string): string {
+    return readFileSync(fileURLToPath(new URL(`../../../test/fixtures/server/${name}`, import.meta.url)), 'utf8');
+}
+
 /** Offset of the `occurrence`-th (0-based) `needle` in `text`, plus `delta`. Throws if absent: a broken fixture. */
 export function offsetOf(text: string, needle: string, occurrence = 0, delta = 0): number {
     let at = -1;

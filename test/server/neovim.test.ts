@@ -38,7 +38,7 @@ test('Neovim: diagnostics and hover from the bundled server', { skip: hasNvim ? 
 
     const hover = lines.filter(l => l.startsWith('hover ')).map(l => l.slice('hover '.length).trimEnd());
     assert.equal(hover[0], '**MSI address** `0xfee0_1000` — nic.msix[5]');
-    assert.ok(hover.includes('| 4 | Interrupt Format | 0 | compatibility format |'), hover.join('\n'));
+    assert.ok(hover.includes('| **4** | **Interrupt Format** | **0** | **compatibility format** |'), hover.join('\n'));
     assert.ok(hover.includes('| 19:12 | Destination ID | 0x1 | APIC ID (physical) |'), hover.join('\n'));
     assert.ok(hover.includes('On the bus (little-endian, lowest address first): `00 10 e0 fe`'), hover.join('\n'));
     assert.ok(hover.includes('- dmar0 blocks compatibility-format interrupts (CFI off): fault 0x25'), hover.join('\n'));

@@ -20,7 +20,7 @@ import {
     type Diagnostic, type PublishDiagnosticsParams, type DocumentSymbol, type Hover, type InitializeResult, type InlayHint, type LocationLink,
     type MarkupContent, type Position, type Range,
 } from 'vscode-languageserver-protocol/node.js';
-import { endOfCode, FIXTURE_PATH, pos, rangeIn, rangeOf, readFixture, REPO_ROOT } from './helpers.js';
+import { endOfCode, FIXTURE_PATH, pos, rangeIn, rangeOf, readFixture, readServerFixture, REPO_ROOT } from './helpers.js';
 import { LspTestClient } from './lsp-client.js';
 
 const SERVER_BUNDLE = join(REPO_ROOT, 'out', 'server.cjs');
@@ -171,9 +171,9 @@ describe('language server over stdio (out/server.cjs)', () => {
         ]) assert.ok(text.split('\n').includes(line), `missing line: ${line}\n---\n${text}`);
     });
 
-    test('hover on a vector reference: the route trace stage by stage', async () => {
+    test('hover on a vector reference: the route trace stage by stage, then the vector\'s state', async () => {
         const text = markdown(await hover(pos(fixture, 'fire nic.msix[0]', 0, 11)));
-        assert.equal(text, [
+        assert.ok(text.startsWith([
             '**nic.msix[0]** `→ IRTE 0 → CPU 3 · vec 0x41 · fixed · edge`',
             '',
             '_profile spec_',
@@ -183,7 +183,35 @@ describe('language server over stdio (out/server.cjs)', () => {
             '3. **VT-d interrupt remapping (dmar0)** — IRTE 0: present, remapped, vector 0x41 → physical dest 0x3 (requester 00:03.0)',
             '4. **Local APIC delivery** — physical dest 0x3 → CPU 3 · fixed',
             '5. **CPU 3** — CPU 3 accepts vector 0x41 (edge)',
-        ].join('\n'));
+            '',
+            '**nic.msix[0] state**',
+            '',
+        ].join('\n')), text);
+        assert.ok(text.endsWith('\n\nenabled, unmasked: fires now'), text);
+    });
+
+    test('a pseries and KVM document: its diagnostics, a PHB-window decode, a GSI, and the hints of irqfds and routes', async () => {
+        const path = join(REPO_ROOT, 'test', 'fixtures', 'server', 'kvm-pseries-lsp.irq');
+        const uri = pathToFileURL(path).href;
+        const text = readServerFixture('kvm-pseries-lsp.irq');
+        const { diagnostics } = await client.open(uri, text);
+        assert.deepEqual(diagnostics.map(d => [d.code, d.severity, d.range]), [
+            ['vfio-table-shares-page', 3, rangeIn(text, 'table-offset 0x2000', '0x2000')],
+            ['kvm-route-stale', 2, rangeIn(text, 'route gsi 25 msi address 0xfee0_1000', '0xfee0_1000')],
+        ]);
+        const phb = markdown(await hover(pos(text, '0x1000_0000_0004', 0, 2), uri));
+        assert.ok(phb.includes('\nslot 0 (nvme), vector 1 → XICS irq 0x1101 (source 0x101) → server 0 · priority 5\n'), phb);
+        const gsi = markdown(await hover(pos(text, 'gsi 0x1104', 0, 5), uri));
+        assert.ok(gsi.includes('\nGSI 4356 (0x1104) = XICS irq 0x1104 (source 0x104), allocated to vf: direct mapping, no route\n'), gsi);
+        const got = (await hints(uri)) ?? [];
+        assert.deepEqual(got.filter(h => h.position.line >= endOfCode(text, 'route gsi 24').line).map(h => h.label), [
+            'nic.msix[0] → GSI 24 → CPU 1 · vec 0x41 · fixed · edge',
+            'nic.msix[1] → GSI 25 (stale route) → CPU 1 · vec 0x42 · fixed · edge',
+            '→ GSI 24 → CPU 1 · vec 0x41 · fixed · edge',
+            '→ GSI 25 (stale route) → CPU 1 · vec 0x42 · fixed · edge',
+            '→ CPU 3 · vec 0x30 · fixed · edge',
+        ]);
+        assert.deepEqual((await lenses(uri))?.map(l => l.command?.title), ['2 vectors: 1 delivered, 1 pending', '4 vectors: 3 delivered, 1 pending', '2 vectors: 2 delivered']);
     });
 
     test('inlay hints: exact labels and positions, the trace as tooltip', async () => {

@@ -10,7 +10,7 @@ import { parseHelper } from 'langium/test';
 import type { Hover, MarkupContent } from 'vscode-languageserver';
 import { createIrqLspServices } from '../../server/irq-lsp-module.js';
 import { renderDecode } from '../../server/lsp/markdown.js';
-import { endOfCode, offsetOf, pos, rangeIn, rangeOf, readFixture } from './helpers.js';
+import { endOfCode, offsetOf, pos, rangeIn, rangeOf, readFixture, readServerFixture } from './helpers.js';
 
 const { shared, Irq } = createIrqLspServices({ ...EmptyFileSystem });
 // No client: the configuration is empty (defaults), and the build must not wait for one.
@@ -39,6 +39,8 @@ async function inlayHints(doc: LangiumDocument) {
 }
 
 const fixture = readFixture();
+/** pseries (legacy PHB, firmware-programmed vectors, VFIO, direct irqfds) and an x86 guest with GSI routes. */
+const kvmFixture = readServerFixture('kvm-pseries-lsp.irq');
 
 describe('hover', () => {
     test('an MSI-X entry address: the engine decode in its device and IOMMU context, bus bytes and the IRTE it selects', async () => {
@@ -84,7 +86,8 @@ describe('hover', () => {
     test('the compatibility-format address names the fault the IOMMU raises for it', async () => {
         const doc = await load(fixture);
         const text = await hoverText(doc, pos(fixture, '0xfee0_3000', 0, 2));
-        assert.ok(text.includes('\n| 4 | Interrupt Format | 0 | compatibility format |\n'), text);
+        // The Interrupt Format bit is what the IOMMU blocks (fault 0x25): the engine flags it, hover bolds it.
+        assert.ok(text.includes('\n| **4** | **Interrupt Format** | **0** | **compatibility format** |\n'), text);
         assert.ok(text.includes('\n_KVM: x2APIC API on, ext dest id off, broadcast quirk disabled_  \n'), text);
         assert.ok(text.endsWith('- dmar0 blocks compatibility-format interrupts (EIM on): fault 0x25'), text);
     });
@@ -155,7 +158,7 @@ describe('hover', () => {
         assert.ok(text.startsWith('**BDF 00:04.0** `00:04.0`\n\n_device nvme (00:04.0)_  \n_behind dmar0'), text);
     });
 
-    test('an MSI-X entry keyword: its route trace, stage by stage', async () => {
+    test('an MSI-X entry keyword: its route trace, stage by stage, then its mask and pending state', async () => {
         const doc = await load(fixture);
         assert.equal(await hoverText(doc, pos(fixture, 'entry 0 address 0xfee0_0010', 0, 1)), [
             '**nic.msix[0]** `→ IRTE 0 → CPU 3 · vec 0x41 · fixed · edge`',
@@ -167,6 +170,20 @@ describe('hover', () => {
             '3. **VT-d interrupt remapping (dmar0)** — IRTE 0: present, remapped, vector 0x41 → physical dest 0x3 (requester 00:03.0)',
             '4. **Local APIC delivery** — physical dest 0x3 → CPU 3 · fixed',
             '5. **CPU 3** — CPU 3 accepts vector 0x41 (edge)',
+            '',
+            '**nic.msix[0] state**',
+            '',
+            '_device nic (00:03.0)_  ',
+            '_profile spec_',
+            '',
+            '| bits | field | value | meaning |',
+            '|---|---|---|---|',
+            '| 15 | MSI-X Enable | 1 | Message Control bit 15 |',
+            '| 14 | Function Mask | 0 | Message Control bit 14: masks every vector |',
+            '| 0 | Vector Control: Mask | 0 | entry 0: table offset 0xc (16·0 + 12), bit 0 |',
+            '| 0 | Pending | 0 | PBA qword 0 (offset 0x0) bit 0 |',
+            '',
+            'enabled, unmasked: fires now',
         ].join('\n'));
     });
 
@@ -255,6 +272,226 @@ describe('hover', () => {
     });
 });
 
+describe('pseries and KVM', () => {
+    const text = kvmFixture;
+
+    test('a PHB-window address on a pseries device: the PHB decodes slot, vector and XICS source', async () => {
+        const doc = await load(text);
+        const h = await hover(doc, pos(text, '0x1000_0000_0004', 0, 3));
+        assert.ok(h);
+        assert.deepEqual(h.range, rangeOf(text, '0x1000_0000_0004'));
+        assert.equal((h.contents as MarkupContent).value, [
+            '**PHB phb0 MSI window write (legacy model)** `0x1000_0000_0004` — nvme.msix[1]',
+            '',
+            '_device nvme (00:01.0)_  ',
+            '_on PHB phb0 (legacy MSI model, window 0x0000_1000_0000_0000 + 0x200000, 32 slots)_  ',
+            '_XICS sources 0x1000..0x1fff_  ',
+            '_profile spec_',
+            '',
+            '| bits | field | value | meaning |',
+            '|---|---|---|---|',
+            '| 20:16 | ndev (slot) | 0 | msi_table[0]: nvme, IRQs 0x1100..0x1101 |',
+            '| 15:2 | vector (address) | 1 | MSI-X vector number firmware put in the address |',
+            '| 31:0 | Data | 0x0 | ORed into the vector (0) |',
+            '',
+            'slot 0 (nvme), vector 1 → XICS irq 0x1101 (source 0x101) → server 0 · priority 5',
+            '',
+            'On the bus (little-endian, lowest address first): `04 00 00 00 00 10 00 00`',
+        ].join('\n'));
+        // The data word of the entry is decoded with its address, the same way.
+        const data = await hoverText(doc, pos(text, 'data 0 masked', 0, 5));
+        assert.ok(data.startsWith('**PHB phb0 MSI window write (legacy model)** `0` — nvme.msix[1]\n'), data);
+    });
+
+    test('`irq base`: the message firmware programmed into vector 0, decoded by the PHB, then where each vector goes', async () => {
+        const doc = await load(text);
+        const h = await hoverText(doc, pos(text, 'irq base 0x1104', 0, 10));
+        assert.ok(h.startsWith('**PHB phb0 MSI window write (legacy model)** — vf.msix[0] as firmware programmed it (irq base 0x1104 of vf)\n'), h);
+        assert.ok(h.includes('\n| 20:16 | ndev (slot) | 1 | msi_table[1]: vf, IRQs 0x1104..0x1107 |\n'), h);
+        assert.ok(h.includes('\nslot 1 (vf), vector 0 → XICS irq 0x1104 (source 0x104) → server 8 · priority 5\n'), h);
+        assert.ok(h.endsWith([
+            '- `vf.msix[0]` → GSI 4356 (direct) → PHB phb0 slot 1 vec 0 → XICS 0x1104 → server 8 (CPU 1) · prio 5',
+            '- `vf.msix[1]` pending · XICS 0x1105 masked (priority 0xFF, server 8)',
+            '- `vf.msix[2]` → PHB phb0 slot 1 vec 2 → XICS 0x1106 → server 8 (CPU 1) · prio 5',
+            '- `vf.msix[3]` → PHB phb0 slot 1 vec 3 → XICS 0x1107 → server 8 (CPU 1) · prio 5',
+        ].join('\n')), h);
+        // Any part of the line gives the same view.
+        assert.equal(await hoverText(doc, pos(text, 'count 4 server 8', 0, 1)), h);
+    });
+
+    test('a GSI: its route (routed) or the XICS IRQ it is (direct), and the irqfds on it', async () => {
+        const doc = await load(text);
+        assert.equal(await hoverText(doc, pos(text, 'gsi 0x1104', 0, 5)), [
+            '**KVM GSI 4356** `0x1104` — irqfd vf.msix[0]',
+            '',
+            '_pseries: direct GSI mapping, route limit 4096, 0 route(s)_  ',
+            '_profile spec_',
+            '',
+            'GSI 4356 (0x1104) = XICS irq 0x1104 (source 0x104), allocated to vf: direct mapping, no route',
+            '',
+            '- irqfd from vf.msix[0]',
+        ].join('\n'));
+        assert.equal(await hoverText(doc, pos(text, 'route gsi 25', 0, 10)), [
+            '**KVM GSI 25** `25` — kvm route',
+            '',
+            '_q35: routed GSI mapping, route limit 4096, 3 route(s)_  ',
+            '_profile spec_',
+            '',
+            '| bits | field | value | meaning |',
+            '|---|---|---|---|',
+            '| 63:0 | route msi | 0xfee0_1000 | MSI route: address 0xfee0_1000 data 0x42 |',
+            '',
+            'GSI 25 → MSI route 0xfee0_1000 ← 0x42 (irqfd from nic.msix[1])',
+            '',
+            '- irqfd from nic.msix[1]',
+            '- stale: nic.msix[1] now holds 0xfee0_2000 ← 0x42 (kvm-route-stale)',
+        ].join('\n'));
+        // The rest of a route line (`irqchip ioapic pin 5`) describes its GSI too.
+        assert.ok((await hoverText(doc, pos(text, 'irqchip ioapic pin 5', 0, 9))).includes('\nGSI 5 → ioapic pin 5'));
+    });
+
+    test('a vector firmware programmed (`vf.msix[0]` in an irqfd): its trace through the GSI, then its mask and pending state', async () => {
+        const doc = await load(text);
+        const h = await hover(doc, pos(text, 'irqfd vf.msix[0]', 0, 9));
+        assert.ok(h);
+        assert.deepEqual(h.range, rangeOf(text, 'vf.msix[0]'));
+        const value = (h.contents as MarkupContent).value;
+        assert.ok(value.startsWith([
+            '**vf.msix[0]** `→ GSI 4356 (direct) → PHB phb0 slot 1 vec 0 → XICS 0x1104 → server 8 (CPU 1) · prio 5`',
+            '',
+            '_profile spec_',
+            '',
+            '1. **vf.msix[0] write** — vf.msix[0] writes 0x0000_1000_0001_0000 ← 0x0 (programmed by firmware)',
+            '2. **PHB phb0 (legacy MSI model)** — window 0x0000_1000_0000_0000+0x200000: slot 1 vec 0 → XICS irq 0x1104 (source 0x104)',
+            '3. **KVM GSI 4356** — irqfd → GSI 4356 (0x1104): direct mapping, GSI = XICS irq, no route',
+            '4. **XICS** — irq 0x1104 = ICS source 0x104 → server 8 · priority 5',
+            '5. **CPU 1** — CPU 1 (server 8) accepts irq 0x1104 at priority 5 (XIRR 0x05001104)',
+            '',
+            '**vf.msix[0] state**',
+        ].join('\n')), value);
+        assert.ok(value.endsWith('enabled, unmasked: fires now\n\n- message programmed by firmware (ibm,change-msi)'), value);
+        // The `irqfd` keyword shows the same.
+        assert.equal(await hoverText(doc, pos(text, 'irqfd vf.msix[0]', 0, 1)), value);
+        // A masked listed entry: its Vector Control bit is set.
+        const masked = await hoverText(doc, pos(text, 'entry 1 address 0x1000', 0, 1));
+        assert.ok(masked.includes('\n| 0 | Vector Control: Mask | 1 | entry 1: table offset 0x1c (16·1 + 12), bit 0 |\n'), masked);
+    });
+
+    test('a `vfio` block: where the MSI-X table and PBA sit, and what the engine finds', async () => {
+        const doc = await load(text);
+        assert.equal(await hoverText(doc, pos(text, 'vfio { msix-bar 0', 0, 1)), [
+            '**VFIO assignment** — nic',
+            '',
+            '_MSI-X table trapped by the VMM_  ',
+            '_host page 0x1000 bytes_  ',
+            '_profile spec_',
+            '',
+            '| structure | BAR | bytes | size | page-aligned |',
+            '|---|---|---|---|---|',
+            '| MSI-X table | 0 | 0x2000..0x201f | 2 × 16 | yes |',
+            '| PBA | 0 | 0x3000..0x3007 | 8 | yes |',
+            '',
+            "Other registers in the table's page(s): 0xfe0 bytes.",
+            '',
+            '- ℹ `vfio-table-shares-page` nic: the trapped MSI-X table shares its 4 KiB page(s) with 0xfe0 bytes of other registers of BAR 0; accesses to them trap too, a performance cost. Give the table its own page(s), or let VFIO map it (MSIX_MAPPABLE) if masking need not be emulated.',
+        ].join('\n'));
+        const mapped = await hoverText(doc, pos(text, 'mmap }', 0, 1));
+        assert.ok(mapped.startsWith('**VFIO assignment** — vf\n\n_MSI-X table mapped straight through to the guest (MSIX_MAPPABLE)_  \n_host page 0x10000 bytes_  \n'), mapped);
+    });
+
+    test('a KVM_SIGNAL_MSI: its trace; its address is decoded like any MSI address', async () => {
+        const doc = await load(text);
+        assert.equal(await hoverText(doc, pos(text, 'signal-msi ipi', 0, 2)), [
+            '**ipi** `→ CPU 3 · vec 0x30 · fixed · edge`',
+            '',
+            '_profile spec_',
+            '',
+            '1. **KVM_SIGNAL_MSI ipi** — KVM_SIGNAL_MSI 0xfee0_3000 ← 0x30 (no requester id: straight to the in-kernel irqchip)',
+            '2. **Host bridge** — interrupt window 0xFEE → local APICs',
+            '3. **Local APIC delivery** — physical dest 0x3 → CPU 3 · fixed',
+            '4. **CPU 3** — CPU 3 accepts vector 0x30 (edge)',
+        ].join('\n'));
+        assert.ok((await hoverText(doc, pos(text, '0xfee0_3000', 0, 2))).startsWith('**MSI address** `0xfee0_3000` — signal-msi ipi\n'));
+    });
+
+    test('PHBs: a reference and a pseries bus describe the PHB', async () => {
+        const doc = await load(text);
+        const phb0 = 'phb0 (legacy MSI model, window 0x0000_1000_0000_0000 + 0x200000, 32 slots)';
+        assert.equal(await hoverText(doc, pos(text, 'on phb0', 0, 4)), `**phb** ${phb0}`);
+        assert.equal(await hoverText(doc, pos(text, 'bus pci0 on', 0, 5)), `**bus pci0** — on PHB ${phb0}`);
+    });
+
+    test('inlay hints: firmware-programmed vectors after `irq base`, each irqfd, each route a vector goes through, each signal', async () => {
+        const doc = await load(text);
+        const hints = await inlayHints(doc);
+        const at = (needle: string) => endOfCode(text, needle);
+        assert.deepEqual(hints.map(h => ({ position: h.position, label: h.label })), [
+            { position: { ...at('entry 1 address 0x1000'), character: at('entry 1 address 0x1000').character - 2 }, label: 'pending · PBA qword 0 bit 1 (entry masked)' },
+            { position: at('irq base 0x1100'), label: 'msix[0] → PHB phb0 slot 0 vec 0 → XICS 0x1100 → server 0 (CPU 0) · prio 5' },
+            { position: at('irq base 0x1104'), label: 'msix[0] → GSI 4356 (direct) → PHB phb0 slot 1 vec 0 → XICS 0x1104 → server 8 (CPU 1) · prio 5' },
+            { position: at('irq base 0x1104'), label: 'msix[1] pending · XICS 0x1105 masked (priority 0xFF, server 8)' },
+            { position: at('irq base 0x1104'), label: 'msix[2] → PHB phb0 slot 1 vec 2 → XICS 0x1106 → server 8 (CPU 1) · prio 5' },
+            { position: at('irq base 0x1104'), label: 'msix[3] → PHB phb0 slot 1 vec 3 → XICS 0x1107 → server 8 (CPU 1) · prio 5' },
+            { position: at('irqfd vf.msix[0]'), label: '→ GSI 4356 (direct) → PHB phb0 slot 1 vec 0 → XICS 0x1104 → server 8 (CPU 1) · prio 5' },
+            { position: at('entry 0 address 0xfee0_1000'), label: '→ GSI 24 → CPU 1 · vec 0x41 · fixed · edge' },
+            { position: at('entry 1 address 0xfee0_2000'), label: '→ GSI 25 (stale route) → CPU 1 · vec 0x42 · fixed · edge' },
+            { position: at('route gsi 24'), label: 'nic.msix[0] → GSI 24 → CPU 1 · vec 0x41 · fixed · edge' },
+            { position: at('route gsi 25'), label: 'nic.msix[1] → GSI 25 (stale route) → CPU 1 · vec 0x42 · fixed · edge' },
+            { position: at('irqfd nic.msix[0]'), label: '→ GSI 24 → CPU 1 · vec 0x41 · fixed · edge' },
+            { position: at('irqfd nic.msix[1]'), label: '→ GSI 25 (stale route) → CPU 1 · vec 0x42 · fixed · edge' },
+            { position: at('signal-msi ipi'), label: '→ CPU 3 · vec 0x30 · fixed · edge' },
+        ]);
+        // Each tooltip is the trace of the vector the hint is about.
+        assert.ok((hints[10].tooltip as MarkupContent).value.startsWith('**nic.msix[1]** `→ GSI 25 (stale route) → '));
+    });
+
+    test('document symbols: PHBs, XICS sources, allocations, VFIO, and the KVM block in the order written', async () => {
+        const doc = await load(text);
+        const symbols = await Irq.lsp.DocumentSymbolProvider!.getSymbols(doc, { textDocument: uriOf(doc) });
+        const flat: string[] = [];
+        const walk = (list: typeof symbols, indent: string) => {
+            for (const s of list) {
+                flat.push(`${indent}${s.name} [${s.kind}]${s.detail ? ` ${s.detail}` : ''}`);
+                walk(s.children ?? [], indent + '  ');
+            }
+        };
+        walk(symbols, '');
+        assert.deepEqual(flat, [
+            'pseries [3]',
+            '  cpus 0..1 [13]',
+            '  xics sources 0x1000..0x1fff [14]',
+            '    source 0x1105 [22]',
+            '  phb0 [2] legacy msi window 0x1000_0000_0000',
+            '  pci0 [4] on phb0',
+            '    nvme [5] 00:01.0',
+            '      msix table 2 [18]',
+            '        entry 1 [22]',
+            '      irq base 0x1100 [14] count 2',
+            '    vf [5] 00:02.0',
+            '      msix table 4 [18]',
+            '      irq base 0x1104 [14] count 4',
+            '      vfio [7] mmap',
+            '  kvm [19]',
+            '    irqfd vf.msix[0] [24] gsi 0x1104',
+            'q35 [3]',
+            '  cpus 0..3 [13]',
+            '  pci0 [4]',
+            '    nic [5] 00:03.0',
+            '      msix table 2 [18]',
+            '        entry 0 [22]',
+            '        entry 1 [22]',
+            '      vfio [7]',
+            '  kvm [19]',
+            '    route gsi 24 [24] msi',
+            '    route gsi 25 [24] msi',
+            '    route gsi 5 [24] irqchip ioapic pin 5',
+            '    irqfd nic.msix[0] [24] gsi 24',
+            '    irqfd nic.msix[1] [24] gsi 25',
+            '    signal-msi ipi [24]',
+        ]);
+    });
+});
+
 describe('markdown rendering', () => {
     test('a flagged field is a bold row; pipes in the engine text are escaped', () => {
         const value = renderDecode({
@@ -300,7 +537,9 @@ describe('inlay hints', () => {
         ]);
         const tooltip = hints[0].tooltip as MarkupContent;
         assert.equal(tooltip.kind, 'markdown');
-        assert.equal(tooltip.value, await hoverText(doc, pos(fixture, 'entry 0 address 0xfee0_0010', 0, 1)));
+        // The tooltip is the trace; the hover adds the vector's state after it.
+        const hoverValue = await hoverText(doc, pos(fixture, 'entry 0 address 0xfee0_0010', 0, 1));
+        assert.ok(hoverValue.startsWith(`${tooltip.value}\n\n**nic.msix[0] state**\n`), hoverValue);
     });
 
     test('a single-vector MSI capability gets no `msi[k]` prefix', async () => {
@@ -335,10 +574,20 @@ describe('code lenses', () => {
     });
 
     test('a device without sources says so; devices of a machine the engine does not route get none', async () => {
-        const text = 'machine m {\n  bus b {\n    device quiet 00:02.0\n  }\n}\nmachine p {\n  arch ppc64\n  bus b {\n    device v 00:01.0 { msix table 8 { entry 0 address 0x1000 data 1 } }\n  }\n}\n';
+        const text = 'machine m {\n  bus b {\n    device quiet 00:02.0\n  }\n}\nmachine a {\n  arch aarch64\n  bus b {\n    device v 00:01.0 { msix table 8 { entry 0 address 0x1000 data 1 } }\n  }\n}\n';
         const doc = await load(text);
         const lenses = await Irq.lsp.CodeLensProvider!.provideCodeLens(doc, { textDocument: uriOf(doc) });
         assert.deepEqual(lenses, [{ range: rangeOf(text, 'device quiet'), command: { title: 'no interrupt sources', command: '' } }]);
+    });
+
+    test('a pseries device is routed now: its lens counts the vectors firmware programmed', async () => {
+        const text = 'machine p {\n  arch ppc64\n  cpus 0..1\n  phb phb0 { msi window 0x1000_0000_0000 }\n  bus b on phb0 {\n    device v 00:01.0 { msix table 4 irq base 0x1100 }\n  }\n  bus c {\n    device w 00:02.0 { msix table 8 { entry 0 address 0x1000 data 1 } }\n  }\n}\n';
+        const doc = await load(text);
+        const lenses = await Irq.lsp.CodeLensProvider!.provideCodeLens(doc, { textDocument: uriOf(doc) });
+        assert.deepEqual(lenses, [
+            { range: rangeOf(text, 'device v'), command: { title: '4 vectors: 4 delivered', command: '' } },
+            { range: rangeOf(text, 'device w'), command: { title: '1 vector: 1 fault', command: '' } },
+        ]);
     });
 });
 
@@ -402,9 +651,9 @@ describe('definition', () => {
 
 describe('broken input', () => {
     // Every prefix of the fixture is a half-typed document; no provider may throw on any of them.
-    test('every provider answers on every prefix of the fixture without throwing', async () => {
-        for (let cut = 0; cut <= fixture.length; cut += 23) {
-            const text = fixture.slice(0, cut);
+    for (const [name, whole] of [['q35-lsp.irq', fixture], ['kvm-pseries-lsp.irq', kvmFixture]]) test(`every provider answers on every prefix of the fixture without throwing (${name})`, async () => {
+        for (let cut = 0; cut <= whole.length; cut += 23) {
+            const text = whole.slice(0, cut);
             const doc = await load(text);
             const td = uriOf(doc);
             const end = doc.textDocument.positionAt(text.length);

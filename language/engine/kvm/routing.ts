@@ -23,8 +23,11 @@ export function maxRoutesOf(machine: Machine): number {
 }
 
 const srcKey = (s: Pick<SourceRef, 'device' | 'kind' | 'index'>): string => `${s.device}\u0000${s.kind}\u0000${s.index}`;
+/** (kind, index) within one device. */
+const vectorKey = (s: Pick<SourceRef, 'kind' | 'index'>): string => `${s.kind}\u0000${s.index}`;
 
-const irqfdCache = new WeakMap<readonly KvmIrqfd[], Map<string, KvmIrqfd[]>>();
+/** Per irqfd list: device → (kind, index) → irqfds; a device without irqfds is one map miss. */
+const irqfdCache = new WeakMap<readonly KvmIrqfd[], Map<string, Map<string, KvmIrqfd[]>>>();
 const routeCache = new WeakMap<readonly KvmRoute[], Map<number, KvmRoute[]>>();
 
 /** The irqfds that carry a source's interrupt (normally none or one). */
@@ -35,14 +38,17 @@ export function irqfdsOf(machine: Machine, source: Pick<SourceRef, 'device' | 'k
     if (!m) {
         m = new Map();
         for (const f of list) {
-            const k = srcKey(f.source);
-            const l = m.get(k);
+            let byDevice = m.get(f.source.device);
+            if (!byDevice) m.set(f.source.device, (byDevice = new Map()));
+            const k = vectorKey(f.source);
+            const l = byDevice.get(k);
             if (l) l.push(f);
-            else m.set(k, [f]);
+            else byDevice.set(k, [f]);
         }
         irqfdCache.set(list, m);
     }
-    return m.get(srcKey(source)) ?? [];
+    const byDevice = m.get(source.device);
+    return (byDevice && byDevice.get(vectorKey(source))) ?? [];
 }
 
 /** The routing entries of a GSI, in declaration order. */

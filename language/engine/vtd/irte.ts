@@ -11,7 +11,7 @@
 import { bits32, field, hex, hexPad, join64, lo32, hi32 } from '../bits.js';
 import type { Bdf, Profile } from '../model.js';
 import type { DecodedField } from '../trace.js';
-import { deliveryModeMeaning, deliveryModeName, parseDeliveryMode } from '../x86/delivery-mode.js';
+import { deliveryModeMeaning, deliveryModeName, isIllegalVector, isReservedDeliveryMode, parseDeliveryMode } from '../x86/delivery-mode.js';
 import type { DeliveryModeName } from '../trace.js';
 
 export interface IrteWords {
@@ -151,6 +151,11 @@ export function ridOf(bdf: Pick<Bdf, 'bus' | 'device' | 'fn'>): number {
     return ((bdf.bus & 0xff) << 8) | ((bdf.device & 0x1f) << 3) | (bdf.fn & 7);
 }
 
+/** The SID of an SVT=10 (bus range) entry: SID[15:8] = start bus, SID[7:0] = end bus (ROUTING.md §2.5). */
+export function busRangeSid(range: { start: number; end: number }): number {
+    return ((range.start & 0xff) << 8) | (range.end & 0xff);
+}
+
 /** An IRTE as friendly fields, normalised (every field present, numbers for encodings). */
 export interface IrteFields {
     present: boolean;
@@ -201,9 +206,14 @@ export interface IrteSpec {
     pda?: bigint;
     /** Requester id (number) or BDF. Default 0. */
     sid?: number | Pick<Bdf, 'bus' | 'device' | 'fn'>;
+    /**
+     * Instead of `sid`: the bus range an SVT=10 entry verifies, start..end (0..0xFF each), encoded as
+     * SID[15:8] = start, SID[7:0] = end (ROUTING.md §2.5).
+     */
+    sidBusRange?: { start: number; end: number };
     /** Default 0 (compare all 16 bits). */
     sq?: string | number;
-    /** Default: 'requester' when `sid` is given, else 'none'. */
+    /** Default: 'bus' when `sidBusRange` is given, 'requester' when `sid` is, else 'none'. */
     svt?: SvtName | string | number;
 }
 
@@ -227,9 +237,16 @@ export function encodeIrte(spec: IrteSpec, opts: { eim: boolean }): { lo: bigint
     const posted = spec.posted ?? false;
     const vector = checkRange('vector', spec.vector, 0xff);
     const avail = checkRange('avail', spec.avail ?? 0, 0xf);
-    const sid = typeof spec.sid === 'object' ? ridOf(spec.sid) : checkRange('sid', spec.sid ?? 0, 0xffff);
+    if (spec.sidBusRange !== undefined && spec.sid !== undefined) throw new RangeError('IRTE takes sid or sidBusRange, not both');
+    const range = spec.sidBusRange;
+    const sid =
+        range !== undefined
+            ? busRangeSid({ start: checkRange('bus range start', range.start, 0xff), end: checkRange('bus range end', range.end, 0xff) })
+            : typeof spec.sid === 'object'
+              ? ridOf(spec.sid)
+              : checkRange('sid', spec.sid ?? 0, 0xffff);
     const sq = parseSq(spec.sq ?? 0);
-    const svt = spec.svt === undefined ? (spec.sid === undefined ? 0 : 1) : parseSvt(spec.svt);
+    const svt = spec.svt === undefined ? (range !== undefined ? 2 : spec.sid === undefined ? 0 : 1) : parseSvt(spec.svt);
     let w0 = (present ? 1 : 0) | (fpd ? 2 : 0) | (avail << 8) | (vector << 16);
     let w1 = 0;
     let w3 = 0;
@@ -303,7 +320,6 @@ function rsvd(name: string, hi: number, lo: number, value: number | bigint, isRe
 export function irteDecodedFields(w: IrteWords, ctx: { eim: boolean; postedSupported: boolean; profile: Profile }): DecodedField[] {
     const im = (w.w0 >>> 15) & 1;
     const postedView = im === 1 && ctx.postedSupported && ctx.profile === 'spec';
-    const m = irteReservedMask(im === 1, ctx.profile, ctx.eim, ctx.postedSupported);
     const out: DecodedField[] = [];
     out.push(field('P', 0, 0, w.w0 & 1, String(w.w0 & 1), w.w0 & 1 ? 'present' : 'not present: requests using this entry fault 0x22', (w.w0 & 1) === 0));
     out.push(field('FPD', 1, 1, (w.w0 >>> 1) & 1, String((w.w0 >>> 1) & 1), w.w0 & 2 ? 'fault processing disabled: faults are blocked but not recorded' : 'faults are recorded'));
@@ -322,7 +338,7 @@ export function irteDecodedFields(w: IrteWords, ctx: { eim: boolean; postedSuppo
         out.push(field('DM', 2, 2, (w.w0 >>> 2) & 1, String((w.w0 >>> 2) & 1), w.w0 & 4 ? 'logical destination mode' : 'physical destination mode'));
         out.push(field('RH', 3, 3, (w.w0 >>> 3) & 1, String((w.w0 >>> 3) & 1), w.w0 & 8 ? 'redirection hint: lowest-priority style' : 'no redirection'));
         out.push(field('TM', 4, 4, (w.w0 >>> 4) & 1, w.w0 & 16 ? 'level' : 'edge', w.w0 & 16 ? 'level-triggered' : 'edge-triggered'));
-        out.push(field('DLM', 7, 5, dm, deliveryModeName(dm), deliveryModeMeaning(dm), dm === 3 || dm === 6));
+        out.push(field('DLM', 7, 5, dm, deliveryModeName(dm), deliveryModeMeaning(dm), isReservedDeliveryMode(dm)));
         out.push(field('AVAIL', 11, 8, bits32(w.w0, 11, 8), hex(bits32(w.w0, 11, 8)), 'available to software'));
         out.push(rsvd('reserved', 14, 12, bits32(w.w0, 14, 12), true, ctx.profile === 'qemu' && im ? 'QEMU reads URG as reserved' : undefined));
         out.push(
@@ -340,14 +356,17 @@ export function irteDecodedFields(w: IrteWords, ctx: { eim: boolean; postedSuppo
                 im === 1 && ctx.profile === 'spec',
             ),
         );
-        out.push(field('Vector', 23, 16, bits32(w.w0, 23, 16), hex(bits32(w.w0, 23, 16)), 'vector delivered to the destination'));
+        // x86-illegal-vector: 0x00-0x0F with fixed / lowest-priority delivery (ROUTING.md §1.2).
+        out.push(field('Vector', 23, 16, bits32(w.w0, 23, 16), hex(bits32(w.w0, 23, 16)), 'vector delivered to the destination', isIllegalVector(bits32(w.w0, 23, 16), dm)));
         out.push(rsvd('reserved', 31, 24, w.w0 >>> 24, true));
         if (ctx.eim) {
             out.push(field('Destination ID', 63, 32, w.w1 >>> 0, hex(w.w1 >>> 0), 'x2APIC ID (EIM on: 32 bits)'));
         } else {
-            out.push(rsvd('reserved', 63, 48, w.w1 >>> 16, m.w1 !== 0, 'xAPIC mode: a destination above 0xFF needs EIM'));
+            // Destination bits outside 47:40 are reserved (spec: 0x24) and, in both profiles, a destination
+            // that needs EIM (vtd-irte-dest-needs-eim): flagged whenever set.
+            out.push(rsvd('reserved', 63, 48, w.w1 >>> 16, true, 'xAPIC mode: a destination above 0xFF needs EIM'));
             out.push(field('Destination ID', 47, 40, bits32(w.w1, 15, 8), hex(bits32(w.w1, 15, 8)), 'xAPIC ID (EIM off: 8 bits)'));
-            out.push(rsvd('reserved', 39, 32, w.w1 & 0xff, m.w1 !== 0, 'xAPIC mode'));
+            out.push(rsvd('reserved', 39, 32, w.w1 & 0xff, true, 'xAPIC mode'));
         }
     }
     const sid = w.w2 & 0xffff;

@@ -50,6 +50,15 @@ export interface PreparedVtdUnit extends Required<VtdUnitConfig> {
     rsvdQemu: IrteReservedMask;
 }
 
+/**
+ * The IRTA.S a table of `size` entries needs: the table has 2^(S+1) entries, S = 0..15, so the size is a
+ * power of two from 2 to 65536 (ROUTING.md §2.2). Otherwise an error message for the author.
+ */
+export function irtaSizeRule(size: bigint): { s: number } | { error: string } {
+    if (size >= 2n && size <= 65536n && (size & (size - 1n)) === 0n) return { s: size.toString(2).length - 2 };
+    return { error: `The IRTE table size must be a power of two from 2 to 65536 (IRTA.S = log2(size) − 1); ${size} is not.` };
+}
+
 export function prepareVtdUnit(cfg: VtdUnitConfig): PreparedVtdUnit {
     const s = Math.max(0, Math.min(15, cfg.irtaS | 0));
     return {

@@ -12,7 +12,7 @@
 import type { Bdf, Bridge, Device, Machine, Profile } from '../model.js';
 import { parseHexBig } from '../bits.js';
 import { indexMachine } from '../machine-index.js';
-import { SQ_MASKS, formatRid, ridOf } from './irte.js';
+import { SQ_MASKS, busRangeSid, formatRid, ridOf } from './irte.js';
 
 /** No requester id on the request (QEMU: MemTxAttrs unspecified, sid 0xFFFF): validation is skipped. */
 export const NO_SID = -1;
@@ -61,8 +61,32 @@ function busNumber(machine: Machine, busId: string, fallback: number): number {
     return indexMachine(machine).buses.get(busId)?.number ?? fallback;
 }
 
+interface RidCacheEntry {
+    bus: string;
+    rid: number;
+    info: RequesterIdInfo;
+}
+
+/**
+ * Per machine index (rebuilt whenever the structure changes) and device object: the derived requester id.
+ * Revalidated against the device's bus and BDF, so an edit in place is seen.
+ */
+const ridCache = new WeakMap<object, WeakMap<object, RidCacheEntry>>();
+
 /** The requester id of a device's upstream writes as the IOMMU sees them, through the bridges above. */
 export function requesterIdOf(machine: Machine, device: Pick<Device, 'bdf' | 'bus'>): RequesterIdInfo {
+    const idx = indexMachine(machine);
+    let perDevice = ridCache.get(idx);
+    if (!perDevice) ridCache.set(idx, (perDevice = new WeakMap()));
+    const hit = perDevice.get(device);
+    const own = ridOf(device.bdf);
+    if (hit && hit.bus === device.bus && hit.rid === own) return hit.info;
+    const info = deriveRequesterId(machine, device);
+    perDevice.set(device, { bus: device.bus, rid: own, info });
+    return info;
+}
+
+function deriveRequesterId(machine: Machine, device: Pick<Device, 'bdf' | 'bus'>): RequesterIdInfo {
     const chain = indexMachine(machine).bridgesAbove(device.bus);
     let rid = ridOf(device.bdf);
     let kind: RequesterIdInfo['kind'] = 'own';
@@ -102,7 +126,7 @@ export function expectedIrteSource(machine: Machine, device: Pick<Device, 'bdf' 
         return {
             svt: 2,
             sq: 0,
-            sid: (start << 8) | devBus,
+            sid: busRangeSid({ start, end: devBus }),
             reason: `behind PCIe-to-PCI bridge ${info.bridge.name} (${formatBdf(info.bridge.bdf)}): requests carry ${formatRid(info.rid)}, so only the bus range ${hex2(start)}..${hex2(devBus)} can be verified`,
             bridge: info.bridge,
         };

@@ -92,8 +92,61 @@ export function matchDestination(target: ApicTarget, msg: ApicMessage, broadcast
     return msg.destMode === 'physical' ? matchPhysical(target, mda) : matchLogical(target, mda);
 }
 
-/** kvm_irq_delivery_to_apic for a non-IPI source. */
-export function deliverToApics(msg: ApicMessage, targets: readonly ApicTarget[], broadcastQuirkDisabled: boolean): DeliveryResult {
+/**
+ * Destination lookup over a fixed target list, so delivery does not test every APIC (ROUTING.md §1.5).
+ * `candidates` returns, in input order, every target the destination can match (a superset of the
+ * matches); deliverToApics still applies matchDestination to each, so the result is the scan's.
+ */
+export interface ApicDestinationIndex {
+    /** The targets the index was built over (deliverToApics ignores an index built for another list). */
+    readonly targets: readonly ApicTarget[];
+    candidates(msg: Pick<ApicMessage, 'destId' | 'destMode'>): readonly number[];
+}
+
+const NO_CANDIDATES: readonly number[] = Object.freeze([]);
+
+/**
+ * Indexes targets by APIC ID for physical destinations. kvm_apic_match_physical_addr compares the 32-bit ID
+ * for an x2APIC target or an MDA above 0xFF, and ID[7:0] for an xAPIC target otherwise; so a physical,
+ * non-broadcast destination d matches only targets keyed d (d ≤ 0xFF: x2APIC ID d or xAPIC ID[7:0] = d;
+ * d > 0xFF: ID d). Broadcasts (0xFF, which the quirk widens for x2APIC targets, and 0xFFFF_FFFF) and
+ * logical destinations (flat masks, clusters) get every target.
+ */
+export function indexApicTargets(targets: readonly ApicTarget[]): ApicDestinationIndex {
+    const all: number[] = [];
+    const low = new Map<number, number[]>();
+    const byId = new Map<number, number[]>();
+    const add = (m: Map<number, number[]>, key: number, i: number): void => {
+        const list = m.get(key);
+        if (list) list.push(i);
+        else m.set(key, [i]);
+    };
+    for (let i = 0; i < targets.length; i++) {
+        const t = targets[i];
+        const id = t.apicId >>> 0;
+        all.push(i);
+        add(byId, id, i);
+        if (t.mode === 'x2apic') {
+            if (id <= 0xff) add(low, id, i);
+        } else {
+            add(low, id & 0xff, i);
+        }
+    }
+    return {
+        targets,
+        candidates(msg) {
+            const d = msg.destId >>> 0;
+            if (msg.destMode !== 'physical' || d === APIC_BROADCAST || d === X2APIC_BROADCAST) return all;
+            return (d <= 0xff ? low.get(d) : byId.get(d)) ?? NO_CANDIDATES;
+        },
+    };
+}
+
+/**
+ * kvm_irq_delivery_to_apic for a non-IPI source. With `index` (built over the same `targets`), only its
+ * candidates are tested; the result is the same as scanning every target.
+ */
+export function deliverToApics(msg: ApicMessage, targets: readonly ApicTarget[], broadcastQuirkDisabled: boolean, index?: ApicDestinationIndex): DeliveryResult {
     let deliveryMode = msg.deliveryMode;
     let note: DeliveryResult['note'];
     const lowestBefore = deliveryMode === 1 || msg.redirectionHint === 1;
@@ -110,7 +163,10 @@ export function deliverToApics(msg: ApicMessage, targets: readonly ApicTarget[],
     // Fixed and lowest-priority interrupts are dropped by a software-disabled APIC (__apic_accept_irq);
     // NMI, INIT, SMI and ExtINT are not gated by the software enable.
     const needsEnabled = lowestPriority || deliveryMode === 0;
-    for (let i = 0; i < targets.length; i++) {
+    const candidates = index && index.targets === targets ? index.candidates(msg) : undefined;
+    const n = candidates ? candidates.length : targets.length;
+    for (let c = 0; c < n; c++) {
+        const i = candidates ? candidates[c] : c;
         const t = targets[i];
         if (!matchDestination(t, msg, broadcastQuirkDisabled)) continue;
         matched.push(i);

@@ -7,10 +7,11 @@
 import { byteSwap32, byteSwap64, hi32, lo32 } from '../bits.js';
 import { isInterruptAddress } from './msi-compat.js';
 
-/** The byte-reversed address when the address misses the interrupt window and its reversal hits it. */
-export function swappedAddressCandidate(address: bigint): bigint | undefined {
-    const lo = lo32(address);
-    const hi = hi32(address);
+/**
+ * The byte-reversed address when the address misses the interrupt window and its reversal hits it.
+ * `lo` / `hi` are the address's bits 31:0 / 63:32 when the caller has them already.
+ */
+export function swappedAddressCandidate(address: bigint, lo = lo32(address), hi = hi32(address)): bigint | undefined {
     if (isInterruptAddress(lo) && hi === 0) return undefined;
     if (hi === 0) {
         const s = byteSwap32(lo);

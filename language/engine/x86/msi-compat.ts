@@ -9,7 +9,7 @@
  */
 import { bits32, field, hex } from '../bits.js';
 import type { DecodedField, DeliveryModeName } from '../trace.js';
-import { deliveryModeMeaning, deliveryModeName, isReservedDeliveryMode } from './delivery-mode.js';
+import { deliveryModeMeaning, deliveryModeName, isIllegalVector, isReservedDeliveryMode } from './delivery-mode.js';
 
 /** addr[31:20] of every interrupt message: the 0xFEE0_0000..0xFEEF_FFFF window. */
 export const INTERRUPT_WINDOW_PREFIX = 0xfee;
@@ -187,6 +187,6 @@ export function compatDataFields(data: number): DecodedField[] {
         field('Level', 14, 14, (data >>> 14) & 1, String((data >>> 14) & 1), data & 0x4000 ? 'assert (Linux calls this bit active_low)' : 'deassert (meaningful only for level-triggered messages)'),
         field('reserved', 13, 11, bits32(data, 13, 11), hex(bits32(data, 13, 11)), 'reserved, 0', bits32(data, 13, 11) !== 0),
         field('Delivery Mode', 10, 8, dm, deliveryModeName(dm), deliveryModeMeaning(dm), isReservedDeliveryMode(dm)),
-        field('Vector', 7, 0, vector, hex(vector), vector < 0x10 ? 'vectors 0x00-0x0F are illegal for fixed / lowest-priority delivery' : `interrupt vector ${vector}`, vector < 0x10 && (dm === 0 || dm === 1)),
+        field('Vector', 7, 0, vector, hex(vector), vector < 0x10 ? 'vectors 0x00-0x0F are illegal for fixed / lowest-priority delivery' : `interrupt vector ${vector}`, isIllegalVector(vector, dm)),
     ];
 }

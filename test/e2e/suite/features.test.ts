@@ -109,25 +109,41 @@ describe('features: inlay hints', () => {
 });
 
 describe('features: code lenses', () => {
-    it('q35: one lens above each device, with its summary', async () => {
+    it('q35: a summary above each device and a Simulate lens above each vector', async () => {
         const { doc } = await openExample(Q35);
         await waitForServer(doc.uri);
         assert.deepEqual(await lenses(doc), [
             '45:5 5 vectors: 4 delivered, 1 pending',
+            '47:9 Simulate',
+            '48:9 Simulate',
+            '49:9 Simulate',
+            '50:9 Simulate',
+            '51:9 Simulate',
             '54:5 4 vectors: 4 delivered',
+            '55:7 Simulate',
             '62:5 2 vectors: 1 delivered, 1 posted',
+            '64:9 Simulate',
+            '65:9 Simulate',
             '71:5 1 vector: 1 delivered',
+            '72:7 Simulate',
         ]);
     });
 
-    it('workstation-no-iommu.irq: one lens per device', async () => {
+    it('workstation-no-iommu.irq: a summary per device, Simulate per vector', async () => {
         const { doc } = await openExample(WORKSTATION);
         await waitForServer(doc.uri);
         assert.deepEqual(await lenses(doc), [
             '12:5 1 vector: 1 delivered',
+            '13:7 Simulate',
             '16:5 4 vectors: 3 delivered, 1 pending',
+            '18:9 Simulate',
+            '19:9 Simulate',
+            '20:9 Simulate',
+            '21:9 Simulate',
             '25:5 1 vector: 1 delivered',
+            '26:7 Simulate',
             '29:5 4 vectors: 4 delivered',
+            '30:7 Simulate',
         ]);
     });
 });

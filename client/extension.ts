@@ -10,6 +10,7 @@ import * as vscode from 'vscode';
 import { LanguageClient, TransportKind } from 'vscode-languageclient/node.js';
 import type { LanguageClientOptions, ServerOptions } from 'vscode-languageclient/node.js';
 import { registerDebugger, SIMULATE_LENS_OPTIONS } from './debug.js';
+import { registerNewTopology } from './new-topology.js';
 
 /**
  * The client id. vscode-languageclient reads the trace setting from `<id>.trace.server`, and the server asks for
@@ -29,6 +30,8 @@ let client: LanguageClient | undefined;
 
 export async function activate(context: vscode.ExtensionContext): Promise<void> {
     registerDebugger(context);
+    // Registered before the server starts: creating a topology needs no server.
+    registerNewTopology(context);
     const serverModule = context.asAbsolutePath(SERVER_BUNDLE);
     if (!fs.existsSync(serverModule)) {
         // Only a source checkout that has not been built gets here; say so instead of failing with a fork error.

@@ -15,12 +15,16 @@ import {
 import {
     createIrqModule, IrqGeneratedModule, IrqTopologyGeneratedSharedModule, type IrqAddedServices, type IrqModuleContext,
 } from '../language/index.js';
+import { IrqCodeActionProvider } from './lsp/code-action-provider.js';
+import { IrqCompletionProvider } from './lsp/completion-provider.js';
 import { IrqCodeLensProvider } from './lsp/code-lens-provider.js';
 import { IrqConfigurationProvider } from './lsp/configuration-provider.js';
 import { IrqDefinitionProvider } from './lsp/definition-provider.js';
+import { IrqFormatter } from './lsp/formatter.js';
 import { IrqDocumentSymbolProvider } from './lsp/document-symbol-provider.js';
 import { IrqHoverProvider } from './lsp/hover-provider.js';
 import { IrqInlayHintProvider } from './lsp/inlay-hint-provider.js';
+import { IrqSemanticTokenProvider } from './lsp/semantic-token-provider.js';
 import { IrqServerSettings, SettingsSync } from './lsp/settings-sync.js';
 
 /** Services the server adds to the language's. */
@@ -40,6 +44,10 @@ export const IrqLspModule: Module<IrqLspServices, PartialLangiumServices & IrqLs
         CodeLensProvider: (services) => new IrqCodeLensProvider(services),
         DocumentSymbolProvider: () => new IrqDocumentSymbolProvider(),
         DefinitionProvider: (services) => new IrqDefinitionProvider(services),
+        SemanticTokenProvider: (services) => new IrqSemanticTokenProvider(services),
+        CompletionProvider: (services) => new IrqCompletionProvider(services),
+        CodeActionProvider: (services) => new IrqCodeActionProvider(services),
+        Formatter: () => new IrqFormatter(),
     },
     server: {
         Settings: () => new IrqServerSettings(),

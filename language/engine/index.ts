@@ -93,6 +93,7 @@ export {
     prepareVtdUnit,
     irtaSizeRule,
     remappableHandle,
+    remappableAddress,
     VTD_FAULTS,
     WARN_IOAPIC_TRIGGER,
     WARN_IOAPIC_VECTOR,

@@ -56,7 +56,7 @@ import {
 } from './spapr/machine.js';
 import { spaprCurrentDecode, spaprLegacyDecode, type SpaprError, type SpaprResult } from './spapr/phb-msi.js';
 import { formatRid, irtePda, irteReservedViolations, irteXapicDestOverflow, SVT_NAMES } from './vtd/irte.js';
-import { vtdRemap, VTD_FAULTS, type RemapOutput } from './vtd/remap.js';
+import { remappableAddress, vtdRemap, VTD_FAULTS, type RemapOutput } from './vtd/remap.js';
 import { checkSourceId, expectedIrteSource, formatBdf, requesterIdOf, type RequesterIdInfo } from './vtd/source-id.js';
 import { vtdRuntime } from './vtd/unit.js';
 
@@ -390,7 +390,26 @@ function vtdFault(t: Tracer, iommu: VtdIommu, r: RemapOutput, rid: RequesterIdIn
             data.expectedSid = exp.sid;
             data.expectedSvt = SVT_NAMES[exp.svt];
             data.expectedSq = exp.sq;
+            // The IRTE's `sid` as the file writes it, so a quick fix needs no knowledge of SID layouts.
+            data.expectedSidText = exp.svt === 2 ? `bus ${hex(exp.sid >>> 8)}..${hex(exp.sid & 0xff)}` : formatRid(exp.sid);
             if (slot) data.irte = slot.id;
+        }
+    }
+    if ((r.cause === 'index' || r.cause === 'not-present') && !slot) {
+        // Quick-fix data for a vector that points at no IRTE: the lowest free index inside the table, the
+        // address that selects it, and the requester id a new IRTE there should verify.
+        let free = 0;
+        while (free < entries && iommu.irtes.has(free)) free++;
+        if (free < entries) {
+            const exp = expectedIrteSource(t.machine, t.device);
+            data.freeIrte = free;
+            data.freeIrteAddress = hexGrouped(remappableAddress(free, 0));
+            data.iommu = iommu.id;
+            data.index = r.index;
+            // A new IRTE needs a destination that exists: the first enabled CPU's APIC ID.
+            const cpu = t.machine.cpus.find((c) => c.enabled);
+            if (cpu) data.skeletonDest = hex(cpu.apicId);
+            data.expectedSidText = exp.svt === 2 ? `bus ${hex(exp.sid >>> 8)}..${hex(exp.sid & 0xff)}` : formatRid(exp.sid);
         }
     }
     const fpd = r.fpd === -1 ? null : r.fpd;

@@ -38,8 +38,37 @@ describe('manifest', () => {
         assert.match(readText('client/extension.ts'), /'out\/server\.cjs'/);
     });
 
-    test('activates on .irq files, the irq debugger and the Simulate command only', () => {
-        assert.deepEqual(pkg.activationEvents, ['onLanguage:irq', 'onDebugResolve:irq', 'onDebugDynamicConfigurations:irq', 'onCommand:irq.simulate']);
+    test('activates on .irq files, the irq debugger, the Simulate and New-topology commands only', () => {
+        assert.deepEqual(pkg.activationEvents, [
+            'onLanguage:irq', 'onDebugResolve:irq', 'onDebugDynamicConfigurations:irq', 'onCommand:irq.simulate', 'onCommand:irq.newTopology',
+        ]);
+    });
+
+    test('commands: Simulate and New topology from template, in the IRQ Topology category, registered by the client', () => {
+        assert.deepEqual(contributes.commands.map((c: { command: string }) => c.command), ['irq.simulate', 'irq.newTopology']);
+        for (const command of contributes.commands) assert.equal(command.category, 'IRQ Topology');
+        assert.equal(contributes.commands[1].title, 'New topology from template');
+        assert.match(readText('client/new-topology.ts'), /NEW_TOPOLOGY_COMMAND = 'irq\.newTopology'/);
+        assert.match(readText('client/extension.ts'), /registerNewTopology\(context\)/);
+    });
+
+    test('snippets for irq, from a file that exists', () => {
+        assert.deepEqual(contributes.snippets, [{ language: 'irq', path: './snippets/irq.json' }]);
+        assert.ok(existsSync(repoPath(contributes.snippets[0].path)));
+    });
+
+    test('a Get Started walkthrough of four steps, each with a markdown page that exists', () => {
+        assert.equal(contributes.walkthroughs.length, 1);
+        const [walkthrough] = contributes.walkthroughs;
+        assert.deepEqual(walkthrough.steps.map((s: { id: string }) => s.id), ['create', 'diagnostics', 'routes', 'simulate']);
+        assert.match(walkthrough.steps[0].description, /\(command:irq\.newTopology\)/);
+        for (const step of walkthrough.steps) {
+            assert.match(step.media.markdown, /^walkthrough\/[\w-]+\.md$/);
+            assert.ok(existsSync(repoPath(step.media.markdown)), step.media.markdown);
+            assert.ok(step.completionEvents.length > 0, step.id);
+            // Events VS Code understands for walkthrough steps (an unknown one is ignored: the step never completes).
+            for (const event of step.completionEvents) assert.match(event, /^(onCommand:|onSettingChanged:|onContext:|onView:|onLink:|extensionInstalled:|onStepSelected$)/, event);
+        }
     });
 
     test('one language: id irq, extension .irq, with a configuration file that exists', () => {
@@ -138,6 +167,9 @@ describe('VSIX contents', () => {
         /^out\/(extension|server|debug-adapter|cli)\.cjs$/,
         // small, and the walkthrough opens them (.vscodeignore keeps examples/**)
         /^examples\//,
+        // contributed snippets and the walkthrough's pages
+        /^snippets\/irq\.json$/,
+        /^walkthrough\/[\w-]+\.md$/,
     ];
 
     test('vsce packages only allowed files, and everything the manifest points at', async () => {
@@ -149,7 +181,8 @@ describe('VSIX contents', () => {
         const files = await vsce.listFiles({ cwd: repoRoot, packageManager: vsce.PackageManager.None });
         const unexpected = files.filter(f => !allowed.some(re => re.test(f)));
         assert.deepEqual(unexpected, [], 'files that should not ship');
-        const required = ['package.json', 'LICENSE', 'CHANGELOG.md', pkg.icon, 'language-configuration.json', 'syntaxes/irq.tmLanguage.json'];
+        const required = ['package.json', 'LICENSE', 'CHANGELOG.md', pkg.icon, 'language-configuration.json', 'syntaxes/irq.tmLanguage.json', 'snippets/irq.json',
+            ...contributes.walkthroughs[0].steps.map((s: { media: { markdown: string } }) => s.media.markdown)];
         for (const f of required) assert.ok(files.includes(f), `${f} is missing from the VSIX`);
         // The bundles ship when they are built (a fresh checkout has none yet).
         for (const f of ['out/extension.cjs', 'out/server.cjs', 'out/cli.cjs', 'out/debug-adapter.cjs', 'README.md']) {

@@ -402,7 +402,7 @@ describe('route: every VT-d fault through a topology', () => {
                 { id: 'device:nic', property: 'bdf' },
             ],
         );
-        assert.deepEqual(t.findings[0].data, { expectedSid: 0x18, expectedSvt: 'requester', expectedSq: 0, irte: 'irte:dmar0:0' });
+        assert.deepEqual(t.findings[0].data, { expectedSid: 0x18, expectedSvt: 'requester', expectedSq: 0, expectedSidText: '00:03.0', irte: 'irte:dmar0:0' });
     });
 });
 

@@ -428,6 +428,9 @@ describe('language server over node IPC (as VS Code starts it)', () => {
                 processId: process.pid, rootUri: null, workspaceFolders: null, capabilities: { workspace: { configuration: true } },
             });
             assert.equal(init.capabilities.hoverProvider, true);
+            // Semantic highlighting (with the fault modifier) and completion are served by the bundle too.
+            assert.ok(init.capabilities.semanticTokensProvider?.legend.tokenModifiers.includes('deprecated'));
+            assert.ok(init.capabilities.completionProvider);
             await connection.sendNotification(InitializedNotification.type, {});
             await connection.sendNotification(DidOpenTextDocumentNotification.type, { textDocument: { uri: fixtureUri, languageId: 'irq', version: 1, text: fixture } });
             assert.deepEqual((await published).diagnostics.map(d => d.code), ['vtd-fault-0x25']);

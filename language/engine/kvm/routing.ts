@@ -117,6 +117,7 @@ export function kvmMachineFindings(machine: Machine): Finding[] {
                 `The GSI routing table has ${routes.length} entries, more than ${cap}: KVM_SET_GSI_ROUTING fails with EINVAL. Share vectors, use fewer MSI-X vectors per device, or raise the VMM's cap.`,
                 kvmRef,
                 [{ element: { id: routes[max].id }, message: `entry ${max + 1} of ${routes.length}: the first past the limit` }],
+                raiseLimitData(routes.length, max),
             ),
         );
     } else if (routes.length >= Math.ceil(max * 0.9) && routes.length > 0) {
@@ -125,6 +126,8 @@ export function kvmMachineFindings(machine: Machine): Finding[] {
                 'kvm-route-limit-near',
                 `The GSI routing table has ${routes.length} entries, ${Math.floor((routes.length * 100) / max)} % of ${cap}: ${max - routes.length} more vector${max - routes.length === 1 ? '' : 's'} and KVM_SET_GSI_ROUTING fails. Leave headroom for hotplug and MSI-X enables.`,
                 kvmRef,
+                [],
+                raiseLimitData(routes.length, max),
             ),
         );
     }
@@ -201,4 +204,20 @@ export function kvmMachineFindings(machine: Machine): Finding[] {
         } else bySource.set(k, f);
     }
     return out;
+}
+
+/**
+ * A `max-routes` that fits `count` routes with headroom: the next power of two above the count, capped at
+ * KVM_MAX_IRQ_ROUTES (the quick fix for kvm-route-limit / -near; above the cap nothing helps but fewer routes).
+ */
+export function suggestedRouteLimit(count: number): number {
+    let n = 1;
+    while (n <= count && n < KVM_MAX_IRQ_ROUTES) n *= 2;
+    return Math.min(n, KVM_MAX_IRQ_ROUTES);
+}
+
+/** Quick-fix data of the route-limit findings: a limit only when raising it to that helps. */
+function raiseLimitData(count: number, max: number): Record<string, unknown> {
+    const suggested = suggestedRouteLimit(count);
+    return suggested > max && suggested > count ? { routes: count, suggestedMaxRoutes: suggested } : { routes: count };
 }

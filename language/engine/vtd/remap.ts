@@ -175,6 +175,14 @@ export function remappableHandle(addrLo: number): number {
     return ((addrLo >>> 5) & 0x7fff) | (((addrLo >>> 2) & 1) << 15);
 }
 
+/**
+ * The remappable-format MSI address that selects `handle` (the inverse of remappableHandle): 0xFEE in
+ * bits 31:20, handle[14:0] in 19:5, Interrupt Format = 1 in bit 4, SHV in bit 3, handle[15] in bit 2 (§2.1).
+ */
+export function remappableAddress(handle: number, shv: 0 | 1 = 0): number {
+    return (0xfee0_0000 | ((handle & 0x7fff) << 5) | 0x10 | (shv << 3) | (((handle >>> 15) & 1) << 2)) >>> 0;
+}
+
 /** Remaps one request. Pure: reads the IRTE through `read`, returns a fresh result. */
 export function vtdRemap(req: RemapRequest, unit: PreparedVtdUnit, read: IrteReader, profile: Profile): RemapOutput {
     const addrLo = req.addrLo >>> 0;

@@ -1,0 +1,173 @@
+/**
+ * Completion: Langium's default (keywords allowed at the cursor, references in scope) plus values the
+ * machine still has free, read from the document's analysis (the lowered model and the engine's traces):
+ *
+ * - `irte |` in an IOMMU block: the lowest free IRTE indices of the table;
+ * - `entry |` in an MSI-X table / IMS store: the lowest free entry indices below its size;
+ * - `device NAME |` on a bus: free BDFs on the bus (its number as lowered, device slots no member uses);
+ * - `data |` of an MSI-X / IMS entry on an x86 machine whose bus has no IOMMU: free vectors (0x20..0xEF
+ *   that no other source of the machine is delivered with, per the engine's route outcomes).
+ *
+ * - `address |` of an MSI-X / IMS entry on a bus behind an IOMMU: the remappable-format addresses of the
+ *   lowest handles no other source uses (IRTEs that are programmed first), composed by the engine
+ *   (remappableAddress): bit layouts are not written outside language/engine.
+ */
+import { AstUtils, GrammarAST, type MaybePromise } from 'langium';
+import { DefaultCompletionProvider, type CompletionAcceptor, type CompletionContext, type NextFeature } from 'langium/lsp';
+import { CompletionItemKind } from 'vscode-languageserver';
+import { hex, hexGrouped, type Outcome } from '../../language/engine/index.js';
+import { remappableAddress } from '../../language/engine/index.js';
+import { parseBdf, type IrqServices } from '../../language/index.js';
+import * as Ast from '../../language/generated/ast.js';
+import type { IrqLspServices } from '../irq-lsp-module.js';
+import { analysisOf, idOf } from './analysis-context.js';
+
+/** How many free values are offered at once: the next one and a few after it. */
+const OFFERED = 3;
+/** The vectors an OS hands to devices on x86 (below 0x20: exceptions; 0xF0 and up: system vectors). */
+const FIRST_DEVICE_VECTOR = 0x20;
+const LAST_DEVICE_VECTOR = 0xef;
+
+export class IrqCompletionProvider extends DefaultCompletionProvider {
+    private readonly irq: IrqServices;
+
+    constructor(services: IrqLspServices) {
+        super(services);
+        this.irq = services;
+    }
+
+    protected override completionFor(context: CompletionContext, next: NextFeature, acceptor: CompletionAcceptor): MaybePromise<void> {
+        const result = super.completionFor(context, next, acceptor);
+        try {
+            this.valueCompletion(context, next, acceptor);
+        } catch {
+            // A half-typed document may leave the analysis without the element: no value offers then.
+        }
+        return result;
+    }
+
+    private valueCompletion(context: CompletionContext, next: NextFeature, acceptor: CompletionAcceptor): void {
+        const assignment = AstUtils.getContainerOfType(next.feature, GrammarAST.isAssignment);
+        const rule = AstUtils.getContainerOfType(next.feature, GrammarAST.isParserRule);
+        if (!assignment || !rule || !context.node) return;
+        const where = `${rule.name}.${assignment.feature}`;
+        const offer = (values: string[], detail: string) => values.forEach((label, i) =>
+            acceptor(context, { label, kind: CompletionItemKind.Value, detail, sortText: `0${i}` }));
+        if (where === 'Irte.index') {
+            const iommu = AstUtils.getContainerOfType(context.node, Ast.isIommu);
+            if (iommu) offer(this.freeIrtes(iommu), 'free IRTE index');
+        } else if (where === 'MessageEntry.index') {
+            const store = AstUtils.getContainerOfType(context.node, (n): n is Ast.Msix | Ast.Ims => Ast.isMsix(n) || Ast.isIms(n));
+            if (store) offer(freeEntries(store), `free ${Ast.isMsix(store) ? 'MSI-X table' : 'IMS'} entry`);
+        } else if (where === 'Device.bdf') {
+            const bus = AstUtils.getContainerOfType(context.node, Ast.isBus);
+            if (bus) offer(this.freeBdfs(bus), `free slot on ${bus.name}`);
+        } else if (where === 'MessageEntry.address') {
+            const entry = AstUtils.getContainerOfType(context.node, Ast.isMessageEntry);
+            for (const [i, h] of (entry ? this.freeHandles(entry) : []).entries()) {
+                acceptor(context, {
+                    label: hexGrouped(remappableAddress(h.handle), 8), kind: CompletionItemKind.Value, sortText: `0${i}`,
+                    detail: `remappable, handle ${h.handle} → IRTE ${h.handle}${h.programmed ? '' : ' (not programmed yet)'}`,
+                });
+            }
+        } else if (where === 'MessageEntry.data') {
+            const entry = AstUtils.getContainerOfType(context.node, Ast.isMessageEntry);
+            if (entry) offer(this.freeVectors(entry), 'free vector (fixed, edge: the data word is the vector)');
+        }
+    }
+
+    private freeIrtes(iommu: Ast.Iommu): string[] {
+        const used = new Set(iommu.irtes.map(i => i.index));
+        // The table as the lowering sized it (IRTA.S); before that is known, the 16-bit handle space.
+        const analysis = analysisOf(this.irq, iommu);
+        const id = analysis ? idOf(analysis, iommu) : undefined;
+        const model = analysis?.model.iommus.find(i => i.id === id);
+        const size = model ? 2 ** (model.irtaS + 1) : 0x10000;
+        return lowestFree(size, i => used.has(BigInt(i))).map(String);
+    }
+
+    private freeBdfs(bus: Ast.Bus): string[] {
+        const analysis = analysisOf(this.irq, bus);
+        const id = analysis ? idOf(analysis, bus) : undefined;
+        const model = analysis?.model.buses.find(b => b.id === id);
+        const number = model?.number ?? Number(bus.number ?? 0n);
+        const segment = model?.segment ?? Number(bus.segment ?? 0n);
+        const used = new Set<number>();
+        for (const member of bus.members) {
+            const bdf = member.bdf ? parseBdf(member.bdf) : undefined;
+            if (bdf) used.add(bdf.device);
+        }
+        // Device numbers are 5 bits; function 0 is the one every device has.
+        return lowestFree(0x20, d => used.has(d)).map(device => {
+            const h = (v: number) => v.toString(16).padStart(2, '0');
+            const short = `${h(number)}:${h(device)}.0`;
+            return segment ? `${segment.toString(16).padStart(4, '0')}:${short}` : short;
+        });
+    }
+
+    /** Handles (= IRTE indices, SHV 0) of the entry's IOMMU that no other source's route reads. */
+    private freeHandles(entry: Ast.MessageEntry): { handle: number; programmed: boolean }[] {
+        const analysis = analysisOf(this.irq, entry);
+        if (!analysis || analysis.model.arch !== 'x86_64') return [];
+        const device = AstUtils.getContainerOfType(entry, Ast.isDevice);
+        const deviceModel = analysis.model.devices.find(d => d.id === idOf(analysis, device));
+        const bus = analysis.model.buses.find(b => b.id === deviceModel?.bus);
+        const iommu = analysis.model.iommus.find(i => i.id === bus?.iommu);
+        if (!iommu || !iommu.remapping) return [];
+        const self = idOf(analysis, entry);
+        const used = new Set<number>();
+        for (const trace of analysis.report.traces) {
+            if (self !== undefined && trace.sourceElement === self) continue;
+            const irte = irteOf(trace.outcome);
+            if (irte && irte.iommu === iommu.id) used.add(irte.index);
+        }
+        const size = 2 ** (iommu.irtaS + 1);
+        const free = (programmed: boolean) => lowestFree(size, i => used.has(i) || iommu.irtes.has(i) !== programmed);
+        return [...free(true).map(handle => ({ handle, programmed: true })), ...free(false).map(handle => ({ handle, programmed: false }))]
+            .slice(0, OFFERED);
+    }
+
+    private freeVectors(entry: Ast.MessageEntry): string[] {
+        const analysis = analysisOf(this.irq, entry);
+        if (!analysis || analysis.model.arch !== 'x86_64') return [];
+        const device = AstUtils.getContainerOfType(entry, Ast.isDevice);
+        const deviceModel = analysis.model.devices.find(d => d.id === idOf(analysis, device));
+        const bus = analysis.model.buses.find(b => b.id === deviceModel?.bus);
+        // Behind an IOMMU the data word carries a subhandle, not a vector; without the bus, nothing is known.
+        if (!bus || bus.iommu !== undefined) return [];
+        const self = idOf(analysis, entry);
+        const used = new Set<number>();
+        for (const trace of analysis.report.traces) {
+            if (self !== undefined && trace.sourceElement === self) continue;
+            const vector = vectorOf(trace.outcome);
+            if (vector !== undefined) used.add(vector);
+        }
+        return lowestFree(LAST_DEVICE_VECTOR + 1 - FIRST_DEVICE_VECTOR, i => used.has(FIRST_DEVICE_VECTOR + i))
+            .map(i => hex(FIRST_DEVICE_VECTOR + i));
+    }
+}
+
+/** The vector the engine decoded for a source (a pending source: the one it would get once unmasked). */
+function vectorOf(outcome: Outcome): number | undefined {
+    if (outcome.kind === 'delivered' || outcome.kind === 'posted') return outcome.vector;
+    if (outcome.kind === 'pending' && outcome.whenUnmasked) return vectorOf(outcome.whenUnmasked);
+    return undefined;
+}
+
+/** The IRTE a source's route read (a pending source: the one it reads once unmasked). */
+function irteOf(outcome: Outcome): { iommu: string; index: number } | undefined {
+    if (outcome.kind === 'pending') return outcome.whenUnmasked ? irteOf(outcome.whenUnmasked) : undefined;
+    return outcome.irte;
+}
+
+function freeEntries(store: Ast.Msix | Ast.Ims): string[] {
+    const size = Number(Ast.isMsix(store) ? store.tableSize ?? 0n : store.size ?? 0n);
+    const used = new Set(store.entries.map(e => e.index));
+    return lowestFree(Math.min(size, 0x800), i => used.has(BigInt(i))).map(String);
+}
+
+function lowestFree(size: number, isUsed: (i: number) => boolean): number[] {
+    const out: number[] = [];
+    for (let i = 0; i < size && out.length < OFFERED; i++) if (!isUsed(i)) out.push(i);
+    return out;
+}

@@ -149,13 +149,23 @@ describe('features: code lenses', () => {
 });
 
 describe('features: completion', () => {
-    async function labels(text: string, line: number, col: number): Promise<string[]> {
+    async function items(text: string, line: number, col: number): Promise<vscode.CompletionItem[]> {
         // An untitled editor: the extension serves them too (pasting a topology into a new editor).
         const doc = await vscode.workspace.openTextDocument({ language: 'irq', content: text });
         await vscode.window.showTextDocument(doc, { preview: false });
         const list = await vscode.commands.executeCommand<vscode.CompletionList>('vscode.executeCompletionItemProvider', doc.uri, at(line, col));
-        return list.items.map(i => (typeof i.label === 'string' ? i.label : i.label.label));
+        return list.items;
     }
+    const labelOf = (i: vscode.CompletionItem) => (typeof i.label === 'string' ? i.label : i.label.label);
+    /** What the language server offers; VS Code adds the contributed snippets (snippets/irq.json) to the same list. */
+    async function labels(text: string, line: number, col: number): Promise<string[]> {
+        return (await items(text, line, col)).filter(i => i.kind !== vscode.CompletionItemKind.Snippet).map(labelOf);
+    }
+
+    it('the contributed snippets are offered alongside (machine, device with MSI-X, IRTE forms, scenario)', async () => {
+        const snippets = (await items('machine m {\n  \n}\n', 2, 3)).filter(i => i.kind === vscode.CompletionItemKind.Snippet).map(labelOf);
+        for (const k of ['machine-q35', 'device-msix', 'irte-remapped', 'irte-posted', 'scenario']) assert.ok(snippets.includes(k), `${k} in ${JSON.stringify(snippets)}`);
+    });
 
     it('in a machine body: the statement keywords, not the keywords of other blocks', async () => {
         const got = await labels('machine m {\n  \n}\n', 2, 3);

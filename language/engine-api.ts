@@ -5,4 +5,4 @@
 export {
     checkMachine, cpuServer, defaultXapicLogicalId, encodeIrte, XICS_DEFAULT_PRIORITY, type CheckOptions, type IrteSpec,
 } from './engine/index.js';
-export { irtaSizeRule, msiLog2OfCount, ridOf } from './engine/index.js';
+export { busRangeSid, irtaSizeRule, msiLog2OfCount, ridOf } from './engine/index.js';

@@ -60,65 +60,10 @@ import { remappableAddress, vtdRemap, VTD_FAULTS, type RemapOutput } from './vtd
 import { checkSourceId, expectedIrteSource, formatBdf, requesterIdOf, type RequesterIdInfo } from './vtd/source-id.js';
 import { vtdRuntime } from './vtd/unit.js';
 
+import { LazyStage } from './lazy-stage.js';
+
 export interface RouteOptions {
     profile: Profile;
-}
-
-/**
- * A stage whose `decodes` (and, where it is not a constant, `summary`) are built on first read: route()
- * stays cheap, hover and the debugger pay on demand. Both are accessors on the prototype (an own accessor
- * per object costs more than the rest of the route); toJSON() includes them, so JSON.stringify(trace,
- * bigintReplacer) shows every decode. A lazy summary is made only from values fixed when the stage is
- * (never from model objects that may change afterwards), so reading it later gives the same text.
- */
-class LazyStage implements Stage {
-    element?: ElementRef;
-    #decodes: ValueDecode[] | undefined;
-    #make: (() => ValueDecode[]) | undefined;
-    #summary: string | (() => string);
-
-    constructor(
-        public kind: StageKind,
-        public title: string,
-        summary: string | (() => string),
-        element: ElementRef | undefined,
-        make: () => ValueDecode[],
-    ) {
-        if (element) this.element = element;
-        this.#summary = summary;
-        this.#make = make;
-    }
-
-    get summary(): string {
-        const s = this.#summary;
-        if (typeof s === 'string') return s;
-        const text = s();
-        this.#summary = text;
-        return text;
-    }
-
-    set summary(v: string) {
-        this.#summary = v;
-    }
-
-    get decodes(): ValueDecode[] {
-        if (this.#decodes === undefined) {
-            this.#decodes = this.#make ? this.#make() : [];
-            this.#make = undefined;
-        }
-        return this.#decodes;
-    }
-
-    set decodes(v: ValueDecode[]) {
-        this.#decodes = v;
-        this.#make = undefined;
-    }
-
-    toJSON(): Stage {
-        const out: Stage = { kind: this.kind, title: this.title, decodes: this.decodes, summary: this.summary };
-        if (this.element) out.element = this.element;
-        return out;
-    }
 }
 
 const NO_DECODES = (): ValueDecode[] => [];

@@ -17,6 +17,7 @@ import type { Device, ElementId } from '../engine/model.js';
 import type { IrtePatch, Scenario, ScenarioEvent, VectorSource } from '../engine/sim/scenario.js';
 import type { ElementRef } from '../engine/trace.js';
 import { parseBdf, requesterId } from '../values/bdf.js';
+import { busRangeSid } from '../engine-api.js';
 import { bitLength } from '../values/number-literal.js';
 import type { LoweredMachine, LoweringProblem } from './lower-machine.js';
 import { rangeForProperty } from './source-map.js';
@@ -246,7 +247,7 @@ export function irtePatchOf(ev: Ast.UpdateEvent): IrtePatch {
         } else if (sid.$type === 'SidRaw') {
             patch.sid = Number((sid.value ?? 0n) & 0xffffn);
         } else {
-            patch.sid = (Number((sid.start ?? 0n) & 0xffn) << 8) | Number((sid.end ?? 0n) & 0xffn);
+            patch.sid = busRangeSid({ start: Number((sid.start ?? 0n) & 0xffn), end: Number((sid.end ?? 0n) & 0xffn) });
             patch.svt = 'bus-range';
         }
     }

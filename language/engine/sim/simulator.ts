@@ -52,7 +52,7 @@ import { PArray } from './persistent-array.js';
 import { irtePresent, patchIrte, retargetCompatAddress } from './retarget.js';
 import type { Scenario, ScenarioEvent, VectorSource } from './scenario.js';
 import { SimIndex } from './sim-index.js';
-import { ActionStage } from './stages.js';
+import { LazyStage } from '../lazy-stage.js';
 import { initialState, SimState, withIommu, type DeviceFlags, type SimVector, type StateChange, type StateView } from './state.js';
 
 export interface SimulateOptions {
@@ -488,7 +488,7 @@ export class Simulator {
     private key(run: Run, source: VectorSource): number | undefined {
         const key = this.index.vectorKey(source);
         if (key === undefined) {
-            run.push(new ActionStage('device-write', 'No such vector', `${this.index.nameOf(source)} does not exist in ${this.machine.name}`, { id: run.ev.id }), [
+            run.push(new LazyStage('device-write', 'No such vector', `${this.index.nameOf(source)} does not exist in ${this.machine.name}`, { id: run.ev.id }), [
                 { kind: 'info', message: `${this.index.nameOf(source)} does not exist in ${this.machine.name}: the event does nothing.` },
             ]);
         }
@@ -546,7 +546,7 @@ export class Simulator {
             this.putVector(run, key, source, vs, { held: true });
             const message = `${name} is level-triggered and vector ${hex(sv.remoteIrr.vector)} is still in service on CPU ${cpu.index} (remote IRR): the request waits for its EOI.`;
             run.count('heldPending');
-            run.push(new ActionStage('device-write', `${name} raises its interrupt`, `held until CPU ${cpu.index} EOIs vector ${hex(sv.remoteIrr.vector)} (remote IRR)`, { id: this.vectorElement(key, source) }), [
+            run.push(new LazyStage('device-write', `${name} raises its interrupt`, `held until CPU ${cpu.index} EOIs vector ${hex(sv.remoteIrr.vector)} (remote IRR)`, { id: this.vectorElement(key, source) }), [
                 { kind: 'pending', message },
             ]);
             return;
@@ -744,8 +744,8 @@ export class Simulator {
         return p === undefined || p < 0 ? undefined : p;
     }
 
-    private maskStage(key: number, source: VectorSource, title: string, summary: string): ActionStage {
-        return new ActionStage('device-write', title, summary, { id: this.vectorElement(key, source), property: 'masked' });
+    private maskStage(key: number, source: VectorSource, title: string, summary: string): LazyStage {
+        return new LazyStage('device-write', title, summary, { id: this.vectorElement(key, source), property: 'masked' });
     }
 
     private mask(run: Run, source: VectorSource): void {
@@ -817,7 +817,7 @@ export class Simulator {
         const pendingNote = vs.pending ? '; pending: the new message is sent on unmask' : '';
         const where = source.kind === 'msi' ? 'MSI Message Address / Data registers' : 'entry';
         run.push(
-            new ActionStage('device-write', `${name} written`, `software writes ${what || 'nothing'} to the ${where}${pendingNote}`, { id: this.vectorElement(key, source), property: msg.address !== undefined ? 'address' : 'data' }, () => [
+            new LazyStage('device-write', `${name} written`, `software writes ${what || 'nothing'} to the ${where}${pendingNote}`, { id: this.vectorElement(key, source), property: msg.address !== undefined ? 'address' : 'data' }, () => [
                 decodeMsiAddress(address, ctx),
                 decodeMsiData(data, { ...ctx, address }),
             ]),
@@ -831,12 +831,12 @@ export class Simulator {
     private functionMask(run: Run, device: ElementId, on: boolean): void {
         const d = this.index.deviceAt(device)?.device;
         if (!d?.msix) {
-            run.push(new ActionStage('device-write', 'Function Mask', `${d?.name ?? device} has no MSI-X capability`, { id: run.ev.id }), [{ kind: 'info', message: `${d?.name ?? device} has no MSI-X capability: the event does nothing.` }]);
+            run.push(new LazyStage('device-write', 'Function Mask', `${d?.name ?? device} has no MSI-X capability`, { id: run.ev.id }), [{ kind: 'info', message: `${d?.name ?? device} has no MSI-X capability: the event does nothing.` }]);
             return;
         }
         this.putFlags(run, device, { functionMasked: on });
         run.push(
-            new ActionStage(
+            new LazyStage(
                 'device-write',
                 `${d.name} MSI-X Function Mask ${on ? 'set' : 'cleared'}`,
                 on ? 'Message Control bit 14 = 1: every vector of the function is masked, raised vectors set their PBA bits' : 'Message Control bit 14 = 0: vectors follow their own masks; pending ones are sent now',
@@ -851,7 +851,7 @@ export class Simulator {
         const cap = capability === 'msi' ? d?.msi : d?.msix;
         const capName = capability === 'msi' ? 'MSI' : 'MSI-X';
         if (!d || !cap) {
-            run.push(new ActionStage('device-write', `${capName} Enable`, `${d?.name ?? device} has no ${capName} capability`, { id: run.ev.id }), [{ kind: 'info', message: `${d?.name ?? device} has no ${capName} capability: the event does nothing.` }]);
+            run.push(new LazyStage('device-write', `${capName} Enable`, `${d?.name ?? device} has no ${capName} capability`, { id: run.ev.id }), [{ kind: 'info', message: `${d?.name ?? device} has no ${capName} capability: the event does nothing.` }]);
             return;
         }
         const pending = this.pendingVectors(run, device, capability);
@@ -865,7 +865,7 @@ export class Simulator {
             }
         }
         run.push(
-            new ActionStage('device-write', `${d.name} ${capName} ${on ? 'enabled' : 'disabled'}`, `${capName} Enable = ${on ? 1 : 0}${on && pending.length ? ': pending vectors whose masks are clear are sent now' : ''}`, { id: cap.id, property: 'enabled' }),
+            new LazyStage('device-write', `${d.name} ${capName} ${on ? 'enabled' : 'disabled'}`, `${capName} Enable = ${on ? 1 : 0}${on && pending.length ? ': pending vectors whose masks are clear are sent now' : ''}`, { id: cap.id, property: 'enabled' }),
             notes,
         );
         if (on) this.release(run, device, capability, `${capName} enabled`, (vs) => setEnabled({ ...vs, enabled: false }, true));
@@ -921,7 +921,7 @@ export class Simulator {
     private updateIrte(run: Run, iommuId: ElementId, index: number, patch: Parameters<typeof patchIrte>[2], invalidate: boolean): void {
         const p = this.index.iommuPos.get(iommuId);
         if (p === undefined) {
-            run.push(new ActionStage('interrupt-remapping', 'IRTE update', `no IOMMU ${iommuId}`, { id: run.ev.id }), [{ kind: 'info', message: `${iommuId} is not an IOMMU of ${this.machine.name}.` }]);
+            run.push(new LazyStage('interrupt-remapping', 'IRTE update', `no IOMMU ${iommuId}`, { id: run.ev.id }), [{ kind: 'info', message: `${iommuId} is not an IOMMU of ${this.machine.name}.` }]);
             return;
         }
         const iommu = this.index.iommuAt(p);
@@ -931,7 +931,7 @@ export class Simulator {
             next = patchIrte(old.lo, old.hi, patch, iommu.eim);
         } catch (e) {
             const message = `IRTE ${index} cannot be written: ${e instanceof Error ? e.message : String(e)}.`;
-            run.push(new ActionStage('interrupt-remapping', `IRTE ${index} update (${iommu.name})`, message, this.irteElement(p, index)), [{ kind: 'info', message }]);
+            run.push(new LazyStage('interrupt-remapping', `IRTE ${index} update (${iommu.name})`, message, this.irteElement(p, index)), [{ kind: 'info', message }]);
             return;
         }
         this.writeIrte(run, p, index, next, invalidate, false, '');
@@ -952,7 +952,7 @@ export class Simulator {
         };
         const ctx = { profile: this.profile, machine: this.machine, iommuId: iommu.id, index };
         run.push(
-            new ActionStage('interrupt-remapping', `IRTE ${index} written (${iommu.name})`, summary, this.irteElement(p, index), () => {
+            new LazyStage('interrupt-remapping', `IRTE ${index} written (${iommu.name})`, summary, this.irteElement(p, index), () => {
                 const out: ValueDecode[] = [{ ...decodeIrte(next.lo, next.hi, ctx), title: `IRTE ${index} in memory (new)` }];
                 if (cached) out.push({ ...decodeIrte(cached.lo, cached.hi, ctx), title: `IRTE ${index} in the interrupt entry cache` });
                 else out.push({ ...decodeIrte(old.lo, old.hi, ctx), title: `IRTE ${index} before` });
@@ -965,7 +965,7 @@ export class Simulator {
     private invalidateIec(run: Run, iommuId: ElementId, index: number | undefined): void {
         const p = this.index.iommuPos.get(iommuId);
         if (p === undefined) {
-            run.push(new ActionStage('interrupt-remapping', 'IEC invalidation', `no IOMMU ${iommuId}`, { id: run.ev.id }), [{ kind: 'info', message: `${iommuId} is not an IOMMU of ${this.machine.name}.` }]);
+            run.push(new LazyStage('interrupt-remapping', 'IEC invalidation', `no IOMMU ${iommuId}`, { id: run.ev.id }), [{ kind: 'info', message: `${iommuId} is not an IOMMU of ${this.machine.name}.` }]);
             return;
         }
         const iommu = this.index.iommuAt(p);
@@ -982,7 +982,7 @@ export class Simulator {
             const stale = dropped.filter(([i, c]) => c.cid !== this.tableCid(st, p, i));
             return dropped.length === 0 ? `nothing was cached${index === undefined ? '' : ` for IRTE ${index}`}` : `dropped ${dropped.length === 1 ? `IRTE ${dropped[0][0]}` : `${dropped.length} entries (IRTE ${dropped.map(([i]) => i).join(', ')})`}${stale.length ? `; the next delivery fetches the new ${stale.length === 1 ? 'entry' : 'entries'} (${stale.map(([i, c]) => `IRTE ${i}: ${irteDiff(c, this.tableIrte(st, p, i) ?? { lo: 0n, hi: 0n }, iommu.eim)}`).join('; ')})` : ''}`;
         };
-        run.push(new ActionStage('interrupt-remapping', `IEC invalidation (${iommu.name}, ${scope})`, () => `${iommu.name}: interrupt entry cache invalidated (${scope}): ${what()}`, index === undefined ? { id: iommu.id } : this.irteElement(p, index)));
+        run.push(new LazyStage('interrupt-remapping', `IEC invalidation (${iommu.name}, ${scope})`, () => `${iommu.name}: interrupt entry cache invalidated (${scope}): ${what()}`, index === undefined ? { id: iommu.id } : this.irteElement(p, index)));
     }
 
     // ---------------------------------------------------------------------------------------------
@@ -995,7 +995,7 @@ export class Simulator {
         const pos = this.index.cpuByIndex.get(cpuIndex);
         if (pos === undefined) {
             const message = `${this.machine.name} has no CPU ${cpuIndex}: the affinity does not change.`;
-            run.push(new ActionStage('cpu', `${name} affinity`, message, { id: run.ev.id }), [{ kind: 'info', message }]);
+            run.push(new LazyStage('cpu', `${name} affinity`, message, { id: run.ev.id }), [{ kind: 'info', message }]);
             return;
         }
         const cpu = this.index.cpuAt(pos);
@@ -1006,7 +1006,7 @@ export class Simulator {
         const via = `affinity of ${name} → CPU ${cpu.index} (APIC ID ${hex(cpu.apicId)}): `;
         if (o.kind === 'posted') {
             const message = `${name} is posted through IRTE ${o.irte.index}: its destination is the vCPU's posted-interrupt descriptor, not the IRTE; nothing to rewrite here.`;
-            run.push(new ActionStage('interrupt-remapping', `${name} affinity`, message, { id: o.irte.element }), [{ kind: 'info', message }]);
+            run.push(new LazyStage('interrupt-remapping', `${name} affinity`, message, { id: o.irte.element }), [{ kind: 'info', message }]);
             return;
         }
         if (o.kind === 'delivered' && o.irte) {
@@ -1019,7 +1019,7 @@ export class Simulator {
                 next = patchIrte(table.lo, table.hi, { dest: cpu.apicId, destMode: 'physical' }, iommu.eim);
             } catch (e) {
                 const message = `${via}IRTE ${o.irte.index} cannot hold it: ${e instanceof Error ? e.message : String(e)}.`;
-                run.push(new ActionStage('interrupt-remapping', `${name} affinity`, message, { id: o.irte.element }), [{ kind: 'info', message }]);
+                run.push(new LazyStage('interrupt-remapping', `${name} affinity`, message, { id: o.irte.element }), [{ kind: 'info', message }]);
                 return;
             }
             this.writeIrte(run, p, o.irte.index, next, !unsafe, true, unsafe ? `${via}(unsafe: no IEC invalidation) ` : via);
@@ -1029,7 +1029,7 @@ export class Simulator {
         const rt = retargetCompatAddress(vs.address, cpu.apicId, this.machine.kvm);
         if (!rt.ok) {
             const message = `${via}${rt.reason}; the message is not changed.`;
-            run.push(new ActionStage('device-write', `${name} affinity`, message, { id: this.vectorElement(key, source), property: 'address' }), [{ kind: 'info', message }]);
+            run.push(new LazyStage('device-write', `${name} affinity`, message, { id: this.vectorElement(key, source), property: 'address' }), [{ kind: 'info', message }]);
             return;
         }
         const oldMessage = { address: vs.address, data: vs.data };
@@ -1062,14 +1062,14 @@ export class Simulator {
         const pos = this.index.cpuByIndex.get(cpuIndex);
         if (pos === undefined) {
             const message = `${this.machine.name} has no CPU ${cpuIndex}.`;
-            run.push(new ActionStage('cpu', 'EOI', message, { id: run.ev.id }), [{ kind: 'info', message }]);
+            run.push(new LazyStage('cpu', 'EOI', message, { id: run.ev.id }), [{ kind: 'info', message }]);
             return;
         }
         const element: ElementRef = { id: this.index.cpuAt(pos).id };
         const cpu = run.cpus.get(pos) ?? IDLE_CPU;
         if (vector !== undefined && !hasVector(cpu.isr, vector)) {
             const message = `vector ${hex(vector)} is not in service on CPU ${cpuIndex}${cpu.isr.length ? ` (in service: ${cpu.isr.map((v) => hex(v)).join(', ')})` : ''}: the EOI ends nothing.`;
-            run.push(new ActionStage('cpu', `CPU ${cpuIndex} EOI`, message, element), [{ kind: 'info', message }]);
+            run.push(new LazyStage('cpu', `CPU ${cpuIndex} EOI`, message, element), [{ kind: 'info', message }]);
             return;
         }
         const r = endOfInterrupt(cpu, vector);
@@ -1082,7 +1082,7 @@ export class Simulator {
             if (r.taken.length) parts.push(`then takes ${r.taken.map((v) => hex(v)).join(', ')} from IRR`);
             return parts.join('; ');
         };
-        run.push(new ActionStage('cpu', `CPU ${cpuIndex} EOI`, summary, element), r.ended === undefined ? [{ kind: 'info', message: `CPU ${cpuIndex} has nothing in service: the EOI is ignored.` }] : NO_NOTES);
+        run.push(new LazyStage('cpu', `CPU ${cpuIndex} EOI`, summary, element), r.ended === undefined ? [{ kind: 'info', message: `CPU ${cpuIndex} has nothing in service: the EOI is ignored.` }] : NO_NOTES);
         if (!r.level || r.ended === undefined) return;
         // The EOI broadcast clears remote IRR of the vector(s) waiting on it; held requests are sent now.
         const waiting: [number, SimVector][] = [];
@@ -1109,7 +1109,7 @@ export class Simulator {
         run.changed();
         const ctx = { profile: this.profile, machine: this.machine };
         run.push(
-            new ActionStage('kvm-route', `KVM GSI ${route.gsi} route`, `${summary}: ${hexGrouped(next.address, next.address > 0xffff_ffffn ? 16 : 8)} ← ${hex(next.data)}`, { id: route.id }, () => [
+            new LazyStage('kvm-route', `KVM GSI ${route.gsi} route`, `${summary}: ${hexGrouped(next.address, next.address > 0xffff_ffffn ? 16 : 8)} ← ${hex(next.data)}`, { id: route.id }, () => [
                 decodeMsiAddress(next.address, ctx),
                 decodeMsiData(next.data, { ...ctx, address: next.address }),
             ]),
@@ -1121,7 +1121,7 @@ export class Simulator {
         const pos = routes.findIndex((r) => r.gsi === gsi && r.kind === 'msi');
         if (pos < 0) {
             const message = `${this.machine.name} has no MSI route for GSI ${gsi} in its model: the update is recorded only.`;
-            run.push(new ActionStage('kvm-route', `KVM GSI ${gsi} route`, message, { id: run.ev.id }), [{ kind: 'info', message }]);
+            run.push(new LazyStage('kvm-route', `KVM GSI ${gsi} route`, message, { id: run.ev.id }), [{ kind: 'info', message }]);
             return;
         }
         const cur = this.currentRoute(run, pos);

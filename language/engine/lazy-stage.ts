@@ -1,17 +1,22 @@
 /**
- * Stages of what software does in a scenario (a mask write, an IRTE update, an EOI), in the trace's Stage
- * shape so the debugger shows them like the stages of a delivery. Their decodes are built on first read
- * from values captured when the stage was made (never from a machine that changes afterwards).
+ * The one Stage implementation the engine builds: route() uses it for delivery stages and the simulator for
+ * what software does (a mask write, an IRTE update, an EOI), so the debugger shows both the same way.
  */
-import type { ElementRef, Stage, StageKind, ValueDecode } from '../trace.js';
+import type { ElementRef, Stage, StageKind, ValueDecode } from './trace.js';
 
-export class ActionStage implements Stage {
+/**
+ * A stage whose `decodes` (and, where it is not a constant, `summary`) are built on first read: route()
+ * stays cheap, hover and the debugger pay on demand. Both are accessors on the prototype (an own accessor
+ * per object costs more than the rest of the route); toJSON() includes them, so JSON.stringify(trace,
+ * bigintReplacer) shows every decode. A lazy summary is made only from values fixed when the stage is
+ * (never from model objects that may change afterwards), so reading it later gives the same text.
+ */
+export class LazyStage implements Stage {
     element?: ElementRef;
     #decodes: ValueDecode[] | undefined;
     #make: (() => ValueDecode[]) | undefined;
     #summary: string | (() => string);
 
-    /** `summary` may be a function: it is then computed on first read (a million-event run never reads most). */
     constructor(
         public kind: StageKind,
         public title: string,
@@ -25,8 +30,11 @@ export class ActionStage implements Stage {
     }
 
     get summary(): string {
-        if (typeof this.#summary === 'function') this.#summary = this.#summary();
-        return this.#summary;
+        const s = this.#summary;
+        if (typeof s === 'string') return s;
+        const text = s();
+        this.#summary = text;
+        return text;
     }
 
     set summary(v: string) {

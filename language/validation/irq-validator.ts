@@ -8,8 +8,8 @@ import type { DiagnosticRelatedInformation } from 'vscode-languageserver-types';
 import type * as Ast from '../generated/ast.js';
 import type { IrqTopologyAstType } from '../generated/ast.js';
 import { parseBdf, formatBdf } from '../values/bdf.js';
-import { isPowerOfTwo } from '../values/number-literal.js';
 import { irtaSizeRule, msiLog2OfCount } from '../engine-api.js';
+import { vfioPageSizeProblem } from '../engine/pci/vfio.js';
 import { MAX_CPUS_PER_RANGE, msiFromFirmware, vfioMissingFields } from '../lowering/lower-machine.js';
 import { IrqCodes } from './diagnostic-codes.js';
 import { checkLiteralWidths, LITERAL_REFERENCE_TYPES } from './literal-widths.js';
@@ -508,9 +508,12 @@ export class IrqValidator {
                 accept('error', `BIR ${bir} is reserved: a function has BARs 0 to 5.`, { node: vfio, property, code: IrqCodes.InvalidValue });
             }
         }
+        // The page-size rule is the engine's (pci/vfio.ts: its MSI-X layout rounds with the page); only the
+        // placement is ours. A value wider than the 32-bit field is literal-too-wide instead.
         const page = vfio.pageSize;
-        if (page !== undefined && page < (1n << 32n) && !(isPowerOfTwo(page) && page >= 4096n)) {
-            accept('error', `A host page is a power of two of at least 4096 bytes (4 KiB, or 64 KiB on ppc64 hosts); ${propertyCstNode(vfio, 'pageSize')?.text ?? page} is not.`, { node: vfio, property: 'pageSize', code: IrqCodes.InvalidValue });
+        const pageProblem = page !== undefined && page < (1n << 32n) ? vfioPageSizeProblem(page, propertyCstNode(vfio, 'pageSize')?.text) : undefined;
+        if (pageProblem) {
+            accept('error', pageProblem, { node: vfio, property: 'pageSize', code: IrqCodes.InvalidValue });
         }
         if (containsSyntaxError(vfio)) return;
         for (const field of vfioMissingFields(vfio)) {

@@ -1,11 +1,12 @@
 /**
  * The simulator's building blocks: the persistent array its snapshots are made of, the local APIC's
- * IRR / ISR / TMR rules, and the message and IRTE composition of an affinity change.
+ * IRR / ISR / TMR rules, and the IRTE patch of an affinity change (the compatibility-format address of one
+ * is the x86 module's: test/engine/x86.test.ts).
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { irteFieldsOf } from '../../language/engine/index.js';
-import { endOfInterrupt, IDLE_CPU, PArray, patchIrte, registerValue, requestVector, retargetCompatAddress } from '../../language/engine/sim/index.js';
+import { endOfInterrupt, IDLE_CPU, PArray, patchIrte, registerValue, requestVector } from '../../language/engine/sim/index.js';
 
 describe('PArray (persistent sparse array)', () => {
     test('set returns a new array; the old one is unchanged', () => {
@@ -54,15 +55,6 @@ describe('local APIC registers', () => {
 });
 
 describe('affinity composition', () => {
-    test('compatibility format: APIC ID in address[19:12], in address_hi with the x2APIC API, in [11:5] with ext dest ID', () => {
-        const kvm = { x2apicApi: false, broadcastQuirkDisabled: false, extDestId: false };
-        assert.deepEqual(retargetCompatAddress(0xfee0_200cn, 5, kvm), { ok: true, address: 0xfee0_5000n });
-        assert.deepEqual(retargetCompatAddress(0xfee0_2000n, 0x123, { ...kvm, x2apicApi: true }), { ok: true, address: 0x100_fee2_3000n });
-        assert.deepEqual(retargetCompatAddress(0xfee0_2000n, 0x123, { ...kvm, extDestId: true }), { ok: true, address: 0xfee2_3020n });
-        assert.equal(retargetCompatAddress(0xfee0_2000n, 0x123, kvm).ok, false);
-        assert.deepEqual(retargetCompatAddress(0xfee0_0010n, 5, kvm), { ok: false, reason: 'the message is in the remappable format' });
-    });
-
     test('IRTE patch: the named fields change, the others keep their value', () => {
         const base = patchIrte(0n, 0n, { vector: 0x41, dest: 3, sid: 0x18 }, true);
         const moved = patchIrte(base.lo, base.hi, { dest: 7 }, true);

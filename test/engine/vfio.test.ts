@@ -1,6 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { checkMachine, msixLayout, msixPbaBytes, msixTableBytes, type Finding, type Machine, type VfioAssignment } from '../../language/engine/index.js';
+import { isVfioPageSize, vfioPageSizeProblem } from '../../language/engine/pci/vfio.js';
 import { bus, device, entry, machine, msix, vfio } from './build.js';
 
 const brief = (f: Finding) => ({ code: f.code, severity: f.severity, element: f.element });
@@ -77,5 +78,28 @@ describe('VFIO: MSI-X table and PBA placement', () => {
                 ['pbaOffset', 'gpu: the MSI-X PBA offset 0x3004 is not QWORD aligned; bits 2:0 of the offset register are the BIR, so the device cannot express it. Use a multiple of 8.'],
             ],
         );
+    });
+
+    test('the host page rule: a power of two of at least 4 KiB, quoted as written', () => {
+        assert.deepEqual([4096, 16384, 65536, 1 << 21, 0x8000_0000].map(isVfioPageSize), [true, true, true, true, true]);
+        assert.deepEqual([0, 1, 2048, 6000, 4097, 0xffff_ffff].map(isVfioPageSize), [false, false, false, false, false, false]);
+        assert.equal(isVfioPageSize(1n << 40n), true, 'bigint values are not squeezed through number');
+        assert.equal(isVfioPageSize(4096.5), false);
+        assert.equal(vfioPageSizeProblem(65536), undefined);
+        assert.equal(vfioPageSizeProblem(6000n), 'A host page is a power of two of at least 4096 bytes (4 KiB, or 64 KiB on ppc64 hosts); 6000 is not.');
+        assert.equal(vfioPageSizeProblem(0x1770n, '0x1770'), 'A host page is a power of two of at least 4096 bytes (4 KiB, or 64 KiB on ppc64 hosts); 0x1770 is not.');
+    });
+
+    test('a page size that breaks the rule: no page arithmetic with it (no crash on 0), the page-free checks still run', () => {
+        for (const pageSize of [0, 6000]) {
+            // Unaligned table sharing its "page", overlapping PBA: only the overlap does not depend on the page.
+            const f = vfioFindings(gpu({ tableOffset: 0x800n, pbaOffset: 0x900n, barSize: 0x4000n, pageSize }));
+            assert.deepEqual(f.map((x) => x.code), ['vfio-table-pba-overlap'], `page size ${pageSize}`);
+            assert.equal(
+                f[0].message,
+                'gpu: the MSI-X table 0x800..0xbff (64 × 16 bytes) of BAR 2 overlaps the PBA 0x900..0x907 (8 bytes) of BAR 2; they must not share bytes. Move the PBA to 0xc00 or beyond.',
+            );
+            assert.deepEqual(vfioFindings(gpu({ tableOffset: 0x0n, pbaOffset: 0x3000n, barSize: 0x4000n, pageSize })), [], 'no shared-page info for a page that is not one');
+        }
     });
 });

@@ -15,6 +15,7 @@ import {
     x2apicLdr,
     type ApicTarget,
 } from '../../language/engine/index.js';
+import { composeCompatAddress } from '../../language/engine/x86/msi-compat.js';
 
 const off = { x2apicFormat: false, extDestId: false };
 
@@ -105,6 +106,69 @@ describe('compatibility-format decode (KVM)', () => {
             ],
         );
         assert.equal(compatDataFields(0x0005).at(-1)?.flagged, true);
+    });
+});
+
+describe('compatibility-format composition (affinity change without remapping)', () => {
+    const kvm = (x2apicFormat: boolean, extDestId: boolean) => ({ x2apicFormat, extDestId });
+
+    test('APIC ID in address[19:12], in address_hi[31:8] with the x2APIC API, in [11:5] with ext dest ID', () => {
+        // RH (bit 3) and DM (bit 2) of the old address are cleared: physical, no redirection hint.
+        assert.deepEqual(composeCompatAddress(0xfee0_200cn, 5, off), { ok: true, address: 0xfee0_5000n });
+        assert.deepEqual(composeCompatAddress(0xfee0_2000n, 0x123, kvm(true, false)), { ok: true, address: 0x100_fee2_3000n });
+        assert.deepEqual(composeCompatAddress(0xfee0_2000n, 0x123, kvm(false, true)), { ok: true, address: 0xfee2_3020n });
+        // The window and the don't-care bits 1:0 are kept; an old address_hi and old ext bits are not.
+        assert.deepEqual(composeCompatAddress(0x1_fee0_0fe3n, 7, off), { ok: true, address: 0xfee0_7003n });
+    });
+
+    test('what no compatibility-format address can name is refused with the reason', () => {
+        assert.deepEqual(composeCompatAddress(0xfee0_2000n, 0x123, off), {
+            ok: false,
+            reason: "APIC ID 0x123 needs more than the 8 destination bits of a compatibility-format message; it needs KVM's x2APIC API, the extended destination ID (IDs below 0x8000), or interrupt remapping",
+        });
+        // The extended destination ID has 7 bits (dest[14:8]): 0x8000 and above need the x2APIC API.
+        assert.equal(composeCompatAddress(0xfee0_0000n, 0x8000, kvm(false, true)).ok, false);
+        assert.deepEqual(composeCompatAddress(0xfee0_0010n, 5, off), { ok: false, reason: 'the message is in the remappable format' });
+        assert.deepEqual(composeCompatAddress(0xfed0_0000n, 5, off), { ok: false, reason: '0xfed00000 is not an interrupt address' });
+    });
+
+    test('round trip: compose → decode gives back the APIC ID, physical mode, RH 0, and the raw ext dest ID bits', () => {
+        const data = 0x8141; // level, fixed, vector 0x41: composition leaves the data word alone
+        const cases: { opts: ReturnType<typeof kvm>; ids: number[] }[] = [
+            { opts: off, ids: Array.from({ length: 0x100 }, (_, i) => i) },
+            // Every ID the 15-bit extended destination ID can name.
+            { opts: kvm(false, true), ids: Array.from({ length: 0x8000 }, (_, i) => i) },
+            { opts: kvm(true, false), ids: [0, 1, 0xfe, 0xff, 0x100, 0x7fff, 0x8000, 0x12_3456, 0xffff_fffe, 0xffff_ffff] },
+            // Both advertised (QEMU enables them together): the x2APIC API form wins, address[11:5] stays 0.
+            { opts: kvm(true, true), ids: [0x5, 0x100, 0x7fff, 0x8000, 0xffff_fffe] },
+        ];
+        for (const { opts, ids } of cases) {
+            for (const id of ids) {
+                const c = composeCompatAddress(0xfee0_f00cn, id, opts);
+                assert.ok(c.ok, `compose ${id.toString(16)} with ${JSON.stringify(opts)}`);
+                const lo = Number(c.address & 0xffff_ffffn);
+                const hi = Number(c.address >> 32n);
+                const d = decodeCompatMsi(lo, hi, data, opts);
+                assert.ok(d.ok);
+                assert.deepEqual(
+                    [d.msi.destId, d.msi.destMode, d.msi.redirectionHint, d.msi.vector, d.msi.trigger],
+                    [id, 'physical', 0, 0x41, 'level'],
+                    `decode ${id.toString(16)} with ${JSON.stringify(opts)}`,
+                );
+                // Destination ID field, address[19:12] = dest[7:0] in every form.
+                assert.equal((lo >>> 12) & 0xff, id & 0xff);
+                const ext = (lo >>> 5) & 0x7f;
+                if (opts.extDestId && !opts.x2apicFormat) {
+                    // address[11:5] = dest[14:8]; KVM sees them after the swizzle to address_hi[14:8] (ROUTING.md §1.4).
+                    assert.equal(ext, id >>> 8);
+                    assert.equal(hi, 0);
+                    assert.equal(d.msi.swizzled, id > 0xff);
+                } else {
+                    assert.equal(ext, 0);
+                    assert.equal(hi, opts.x2apicFormat ? (id & 0xffff_ff00) >>> 0 : 0);
+                }
+            }
+        }
     });
 });
 

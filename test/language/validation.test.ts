@@ -397,6 +397,23 @@ describe('pseries, KVM, masking and VFIO: the language\'s checks', () => {
         ]);
     });
 
+    test('a VFIO page size the engine rejects: the invalid-value error quotes the literal, and nothing else (no engine failure on 0)', async () => {
+        for (const written of ['0', '0x1770']) {
+            const text = [
+                'machine m {',
+                '  cpus 0..1',
+                '  bus pci0 {',
+                `    device d 00:01.0 { msix table 4 { entry 0 address 0xfee0_0000 data 0x30 } vfio { msix-bar 2 table-offset 0 pba-offset 0x800 page-size ${written} } }`,
+                '  }',
+                '}',
+            ].join('\n');
+            const r = await load(text);
+            assert.deepEqual(diags(r.diagnostics), [
+                { code: 'invalid-value', severity: ERROR, message: `A host page is a power of two of at least 4096 bytes (4 KiB, or 64 KiB on ppc64 hosts); ${written} is not.`, range: rangeOfPart(text, `page-size ${written}`, written) },
+            ]);
+        }
+    });
+
     test('statements of the other architecture are ignored, and say so', async () => {
         const text = [
             'machine x {',

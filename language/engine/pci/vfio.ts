@@ -18,6 +18,33 @@ import { MSIX_ENTRY_SIZE } from './msix.js';
 
 export const VFIO_DEFAULT_PAGE_SIZE = 4096;
 export const VFIO_PPC64_PAGE_SIZE = 65536;
+/** The smallest host page VFIO maps a BAR with (PAGE_SIZE of an x86 host; the rule below). */
+export const VFIO_MIN_PAGE_SIZE = VFIO_DEFAULT_PAGE_SIZE;
+
+/**
+ * Whether `pageSize` can be the host page VFIO maps a BAR with: a power of two of at least 4 KiB. Every
+ * host Linux runs VFIO on has PAGE_SIZE = 1 << PAGE_SHIFT with PAGE_SHIFT ≥ 12 (x86: 4 KiB; ppc64: 4 or
+ * 64 KiB; arm64: 4, 16 or 64 KiB), and the VMM carves the trapped MSI-X pages out of the BAR's mmap with
+ * that page as a mask (qemu hw/vfio/pci.c vfio_pci_fixup_msix_region: `table_offset &
+ * qemu_real_host_page_mask()`, REAL_HOST_PAGE_ALIGN of the table's end). msixLayout() rounds the same way,
+ * so a size that breaks the rule has no meaning there (and 0 would divide by zero).
+ */
+export function isVfioPageSize(pageSize: number | bigint): boolean {
+    // BigInt() throws on a fraction; no fraction is a page.
+    if (typeof pageSize === 'number' && !Number.isSafeInteger(pageSize)) return false;
+    const p = BigInt(pageSize);
+    return p >= BigInt(VFIO_MIN_PAGE_SIZE) && (p & (p - 1n)) === 0n;
+}
+
+/**
+ * The page-size rule as a message for the author, or undefined when `pageSize` is a valid host page.
+ * `written` is how the file wrote the value (the language passes the literal's text), so the message
+ * quotes it as the author typed it.
+ */
+export function vfioPageSizeProblem(pageSize: number | bigint, written: string = String(pageSize)): string | undefined {
+    if (isVfioPageSize(pageSize)) return undefined;
+    return `A host page is a power of two of at least 4096 bytes (4 KiB, or 64 KiB on ppc64 hosts); ${written} is not.`;
+}
 
 /** Size in bytes of an MSI-X table of n entries. */
 export function msixTableBytes(n: number): number {
@@ -81,7 +108,12 @@ export function vfioFindings(machine: Machine, device: Device): Finding[] {
     const out: Finding[] = [];
     if (!v || !device.msix) return out;
     const n = device.msix.tableSize;
-    const pageSize = vfioPageSize(machine, v);
+    // A page size that breaks the rule (vfioPageSizeProblem; the language reports it as invalid-value) is
+    // no page: the checks that round with it are skipped rather than restating that error in a confusing
+    // form (a "5.859375 KiB page") or dividing by a page of 0. The layout is taken with the default page
+    // only for what does not depend on it (bounds, overlap).
+    const pageOk = isVfioPageSize(vfioPageSize(machine, v));
+    const pageSize = pageOk ? vfioPageSize(machine, v) : VFIO_DEFAULT_PAGE_SIZE;
     const L = msixLayout(v, n, pageSize);
     const kib = pageSize >= 1024 ? `${pageSize / 1024} KiB` : `${pageSize} B`;
     const ref = (property: string) => ({ id: v.id, property });
@@ -109,13 +141,13 @@ export function vfioFindings(machine: Machine, device: Device): Finding[] {
         out.push(
             makeFinding(
                 'vfio-table-pba-overlap',
-                `${device.name}: the MSI-X ${tableText} overlaps the ${pbaText}; they must not share bytes. Move the PBA to ${hex(((L.table.end + 7n) / 8n) * 8n)} or beyond (or to its own page: ${hex(((L.table.end + L.page - 1n) / L.page) * L.page)}).`,
+                `${device.name}: the MSI-X ${tableText} overlaps the ${pbaText}; they must not share bytes. Move the PBA to ${hex(((L.table.end + 7n) / 8n) * 8n)} or beyond${pageOk ? ` (or to its own page: ${hex(((L.table.end + L.page - 1n) / L.page) * L.page)})` : ''}.`,
                 ref('pbaOffset'),
                 [{ element: ref('tableOffset'), message: tableText }],
             ),
         );
     }
-    if (!L.tableAligned) {
+    if (pageOk && !L.tableAligned) {
         out.push(
             makeFinding(
                 'vfio-table-not-page-aligned',
@@ -124,7 +156,7 @@ export function vfioFindings(machine: Machine, device: Device): Finding[] {
             ),
         );
     }
-    if (!L.pbaAligned && !(L.sameBar && L.pba.start >= L.table.start && L.pba.start < ((L.table.end + L.page - 1n) / L.page) * L.page)) {
+    if (pageOk && !L.pbaAligned && !(L.sameBar && L.pba.start >= L.table.start && L.pba.start < ((L.table.end + L.page - 1n) / L.page) * L.page)) {
         // A PBA inside the table's last page shares it only with the table: no separate warning.
         out.push(
             makeFinding(
@@ -143,7 +175,7 @@ export function vfioFindings(machine: Machine, device: Device): Finding[] {
                 ref('mmap'),
             ),
         );
-    } else if (!v.mmap && L.tableAligned && L.sharedBytes > 0n) {
+    } else if (pageOk && !v.mmap && L.tableAligned && L.sharedBytes > 0n) {
         out.push(
             makeFinding(
                 'vfio-table-shares-page',

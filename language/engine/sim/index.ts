@@ -9,4 +9,4 @@ export { IDLE_CPU, highestVector, vectorsOf, hasVector, registerValue, requestVe
 export { SIM_DIAGNOSTIC_CODES, makeSimFinding, type SimDiagnosticCode } from './findings.js';
 export { PArray } from './persistent-array.js';
 export { SimIndex } from './sim-index.js';
-export { retargetCompatAddress, patchIrte } from './retarget.js';
+export { patchIrte } from './retarget.js';

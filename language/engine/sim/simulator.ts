@@ -41,7 +41,7 @@ import { firmwareMessage, isSpaprRouted } from '../spapr/machine.js';
 import type { ElementRef, Finding, RouteTrace, Stage, ValueDecode } from '../trace.js';
 import { irteFieldsOf } from '../vtd/irte.js';
 import { decodeRemappableRequest } from '../vtd/remappable-msi.js';
-import { isInterruptAddress } from '../x86/msi-compat.js';
+import { composeCompatAddress, isInterruptAddress } from '../x86/msi-compat.js';
 import { formatBdf, requesterIdOf } from '../vtd/source-id.js';
 import { vectorHashingPick } from '../x86/apic-delivery.js';
 import { deliveryModeLabel } from '../x86/delivery-mode.js';
@@ -49,7 +49,7 @@ import { endOfInterrupt, hasVector, IDLE_CPU, requestVector, specialDelivery } f
 import { makeSimFinding, type SimDiagnosticCode } from './findings.js';
 import { WorkingMachine } from './machine-view.js';
 import { PArray } from './persistent-array.js';
-import { irtePresent, patchIrte, retargetCompatAddress } from './retarget.js';
+import { irtePresent, patchIrte } from './retarget.js';
 import type { Scenario, ScenarioEvent, VectorSource } from './scenario.js';
 import { SimIndex } from './sim-index.js';
 import { LazyStage } from '../lazy-stage.js';
@@ -1026,7 +1026,8 @@ export class Simulator {
             return;
         }
         // Compatibility format: a new message, written with the mask around it (the kernel's sequence).
-        const rt = retargetCompatAddress(vs.address, cpu.apicId, this.machine.kvm);
+        const kvm = this.machine.kvm;
+        const rt = composeCompatAddress(vs.address, cpu.apicId, { x2apicFormat: kvm.x2apicApi, extDestId: kvm.extDestId });
         if (!rt.ok) {
             const message = `${via}${rt.reason}; the message is not changed.`;
             run.push(new LazyStage('device-write', `${name} affinity`, message, { id: this.vectorElement(key, source), property: 'address' }), [{ kind: 'info', message }]);

@@ -6,8 +6,13 @@
  * KVM decode: ROUTING.md §1.3; Linux arch/x86/kvm/irq.c kvm_set_msi_irq, kvm_msi_route_invalid,
  * arch/x86/kernel/apic/apic.c x86_msi_msg_get_destid.
  * Extended destination ID: ROUTING.md §1.4; qemu target/i386/kvm/kvm.c kvm_swizzle_msi_ext_dest_id.
+ * Composition (the inverse, for an affinity change): Intel SDM Vol. 3A §11.11.1 "Message Address Register
+ * Format"; Linux arch/x86/kernel/apic/apic.c __irq_msi_compose_msg.
+ *
+ * This module is the one owner of the compatibility-format address layout: decode, hover fields and
+ * composition all live here, so the bit positions are written once.
  */
-import { bits32, field, hex } from '../bits.js';
+import { bits32, field, hex, join64, lo32 } from '../bits.js';
 import type { DecodedField, DeliveryModeName } from '../trace.js';
 import { deliveryModeMeaning, deliveryModeName, isIllegalVector, isReservedDeliveryMode } from './delivery-mode.js';
 
@@ -110,6 +115,51 @@ export function decodeCompatMsi(addrLo: number, addrHi: number, data: number, op
             wide,
         },
     };
+}
+
+export type ComposeResult = { ok: true; address: bigint } | { ok: false; reason: string };
+
+/**
+ * The compatibility-format address that sends `address`'s message to APIC ID `apicId` in physical
+ * destination mode: what the kernel writes when it moves a vector without interrupt remapping
+ * (irq_set_affinity → __irq_msi_compose_msg). Only the address changes; the data word (vector, delivery
+ * mode, trigger) is the caller's to keep.
+ *
+ * - address[31:20] (the 0xFEE window) and address[1:0] (don't care) are kept as they were;
+ * - Destination ID address[19:12] = apicId[7:0]; RH (bit 3) = 0 and DM (bit 2) = 0, physical
+ *   (SDM Vol. 3A §11.11.1);
+ * - an APIC ID above 0xFF goes to address_hi[31:8] = apicId[31:8] with KVM's x2APIC API (ROUTING.md §1.3),
+ *   else to address[11:5] = apicId[14:8] with the extended destination ID when apicId < 0x8000
+ *   (KVM_FEATURE_MSI_EXT_DEST_ID, ROUTING.md §1.4; Linux's `virt_destid_8_14`), else it cannot be named;
+ * - address_hi is 0 otherwise (Linux: X86_MSI_BASE_ADDRESS_HIGH).
+ *
+ * The result is checked by decoding it again with `decodeCompatMsi` under the same options, so a CPU the
+ * message format cannot name is reported instead of silently aliasing to another APIC ID.
+ */
+export function composeCompatAddress(address: bigint, apicId: number, opts: CompatOptions): ComposeResult {
+    const lo = lo32(address);
+    if (!isInterruptAddress(lo)) return { ok: false, reason: `${hex(address)} is not an interrupt address` };
+    if (lo & 0x10) return { ok: false, reason: 'the message is in the remappable format' };
+    // Keep the window and bits 1:0; clear Destination ID (19:12), ext dest ID (11:5), RH (3) and DM (2).
+    let newLo = (lo & 0xfff0_0003) >>> 0;
+    newLo = (newLo | ((apicId & 0xff) << 12)) >>> 0;
+    let newHi = 0;
+    if (apicId > 0xff) {
+        if (opts.x2apicFormat) newHi = (apicId & 0xffff_ff00) >>> 0;
+        else if (opts.extDestId && apicId < 0x8000) newLo = (newLo | (((apicId >>> 8) & 0x7f) << 5)) >>> 0;
+        else {
+            return {
+                ok: false,
+                reason: `APIC ID ${hex(apicId)} needs more than the 8 destination bits of a compatibility-format message; it needs KVM's x2APIC API, the extended destination ID (IDs below 0x8000), or interrupt remapping`,
+            };
+        }
+    }
+    // Any fixed-delivery data word will do for the check: only the destination fields are compared.
+    const check = decodeCompatMsi(newLo, newHi, 0x30, opts);
+    if (!check.ok || check.msi.destId !== apicId || check.msi.destMode !== 'physical') {
+        return { ok: false, reason: `no compatibility-format address names APIC ID ${hex(apicId)} on this machine` };
+    }
+    return { ok: true, address: join64(newLo, newHi) };
 }
 
 /** The DecodedFields of a compatibility-format address (low and high dword), for hover and the debugger. */

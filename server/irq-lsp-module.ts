@@ -26,6 +26,7 @@ import { IrqHoverProvider } from './lsp/hover-provider.js';
 import { IrqInlayHintProvider } from './lsp/inlay-hint-provider.js';
 import { IrqSemanticTokenProvider } from './lsp/semantic-token-provider.js';
 import { IrqServerSettings, SettingsSync } from './lsp/settings-sync.js';
+import { IrqWorkspaceSymbolProvider } from './lsp/workspace-symbol-provider.js';
 
 /** Services the server adds to the language's. */
 export interface IrqLspAddedServices {
@@ -57,6 +58,10 @@ export const IrqLspModule: Module<IrqLspServices, PartialLangiumServices & IrqLs
 export const IrqSharedLspModule: Module<LangiumSharedServices, PartialLangiumSharedServices> = {
     workspace: {
         ConfigurationProvider: (shared) => new IrqConfigurationProvider(shared),
+    },
+    lsp: {
+        // Every named element of every document, not only what the index exports (the machines).
+        WorkspaceSymbolProvider: (shared) => new IrqWorkspaceSymbolProvider(shared),
     },
 };
 

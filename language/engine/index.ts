@@ -64,6 +64,16 @@ export {
     type ApicDestinationIndex,
 } from './x86/apic-delivery.js';
 export { swappedAddressCandidate, swappedDataCandidate } from './x86/byte-swap.js';
+export {
+    freeVectors,
+    usedVectors,
+    deliveredVector,
+    isDeviceVector,
+    FIRST_EXTERNAL_VECTOR,
+    FIRST_SYSTEM_VECTOR,
+    IA32_SYSCALL_VECTOR,
+    type FreeVectorQuery,
+} from './x86/free-vectors.js';
 
 // VT-d
 export {
@@ -164,7 +174,7 @@ export {
 export { msixLayout, msixTableBytes, msixPbaBytes, vfioFindings, vfioPageSize, VFIO_DEFAULT_PAGE_SIZE, VFIO_PPC64_PAGE_SIZE, type MsixLayout } from './pci/vfio.js';
 
 // KVM GSI routing, irqfd
-export { gsiMappingOf, maxRoutesOf, irqfdsOf, irqfdsOfGsi, routesOfGsi, kvmMachineFindings } from './kvm/routing.js';
+export { gsiMappingOf, maxRoutesOf, irqfdsOf, irqfdsOfGsi, routesOfGsi, kvmMachineFindings, shareableMsiRoutes, type SharedRouteGroup } from './kvm/routing.js';
 
 // sPAPR (pseries): PHB MSI decode, XICS
 export { spaprLegacyDecode, spaprCurrentDecode, SPAPR_LEGACY_MAX_DEVS, SPAPR_LEGACY_SLOT_SIZE, type SpaprResult, type SpaprError } from './spapr/phb-msi.js';

@@ -342,7 +342,9 @@ function vtdFault(t: Tracer, iommu: VtdIommu, r: RemapOutput, rid: RequesterIdIn
     }
     if ((r.cause === 'index' || r.cause === 'not-present') && !slot) {
         // Quick-fix data for a vector that points at no IRTE: the lowest free index inside the table, the
-        // address that selects it, and the requester id a new IRTE there should verify.
+        // address that selects it, and the requester id a new IRTE there should verify. The new IRTE's vector
+        // needs every source's outcome (x86/free-vectors.ts freeVectors over the report's traces, restricted
+        // to `skeletonCpu`), which one route() does not have: the consumer computes it from the report.
         let free = 0;
         while (free < entries && iommu.irtes.has(free)) free++;
         if (free < entries) {
@@ -353,7 +355,10 @@ function vtdFault(t: Tracer, iommu: VtdIommu, r: RemapOutput, rid: RequesterIdIn
             data.index = r.index;
             // A new IRTE needs a destination that exists: the first enabled CPU's APIC ID.
             const cpu = t.machine.cpus.find((c) => c.enabled);
-            if (cpu) data.skeletonDest = hex(cpu.apicId);
+            if (cpu) {
+                data.skeletonDest = hex(cpu.apicId);
+                data.skeletonCpu = cpu.id;
+            }
             data.expectedSidText = exp.svt === 2 ? `bus ${hex(exp.sid >>> 8)}..${hex(exp.sid & 0xff)}` : formatRid(exp.sid);
         }
     }

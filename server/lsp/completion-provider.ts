@@ -5,8 +5,8 @@
  * - `irte |` in an IOMMU block: the lowest free IRTE indices of the table;
  * - `entry |` in an MSI-X table / IMS store: the lowest free entry indices below its size;
  * - `device NAME |` on a bus: free BDFs on the bus (its number as lowered, device slots no member uses);
- * - `data |` of an MSI-X / IMS entry on an x86 machine whose bus has no IOMMU: free vectors (0x20..0xEF
- *   that no other source of the machine is delivered with, per the engine's route outcomes).
+ * - `data |` of an MSI-X / IMS entry on an x86 machine whose bus has no IOMMU: free vectors (device vectors
+ *   that no other source of the machine is delivered with: the engine's freeVectors over its route outcomes).
  *
  * - `address |` of an MSI-X / IMS entry on a bus behind an IOMMU: the remappable-format addresses of the
  *   lowest handles no other source uses (IRTEs that are programmed first), composed by the engine
@@ -15,7 +15,7 @@
 import { AstUtils, GrammarAST, type MaybePromise } from 'langium';
 import { DefaultCompletionProvider, type CompletionAcceptor, type CompletionContext, type NextFeature } from 'langium/lsp';
 import { CompletionItemKind } from 'vscode-languageserver';
-import { hex, hexGrouped, type Outcome } from '../../language/engine/index.js';
+import { freeVectors, hex, hexGrouped, type Outcome } from '../../language/engine/index.js';
 import { remappableAddress } from '../../language/engine/index.js';
 import { parseBdf, type IrqServices } from '../../language/index.js';
 import * as Ast from '../../language/generated/ast.js';
@@ -24,9 +24,6 @@ import { analysisOf, idOf } from './analysis-context.js';
 
 /** How many free values are offered at once: the next one and a few after it. */
 const OFFERED = 3;
-/** The vectors an OS hands to devices on x86 (below 0x20: exceptions; 0xF0 and up: system vectors). */
-const FIRST_DEVICE_VECTOR = 0x20;
-const LAST_DEVICE_VECTOR = 0xef;
 
 export class IrqCompletionProvider extends DefaultCompletionProvider {
     private readonly irq: IrqServices;
@@ -135,23 +132,9 @@ export class IrqCompletionProvider extends DefaultCompletionProvider {
         const bus = analysis.model.buses.find(b => b.id === deviceModel?.bus);
         // Behind an IOMMU the data word carries a subhandle, not a vector; without the bus, nothing is known.
         if (!bus || bus.iommu !== undefined) return [];
-        const self = idOf(analysis, entry);
-        const used = new Set<number>();
-        for (const trace of analysis.report.traces) {
-            if (self !== undefined && trace.sourceElement === self) continue;
-            const vector = vectorOf(trace.outcome);
-            if (vector !== undefined) used.add(vector);
-        }
-        return lowestFree(LAST_DEVICE_VECTOR + 1 - FIRST_DEVICE_VECTOR, i => used.has(FIRST_DEVICE_VECTOR + i))
-            .map(i => hex(FIRST_DEVICE_VECTOR + i));
+        // Machine-wide (no CPU filter): while its data is typed the entry itself has no route to read a CPU from.
+        return freeVectors(analysis.report.traces, { except: idOf(analysis, entry), count: OFFERED }).map(v => hex(v));
     }
-}
-
-/** The vector the engine decoded for a source (a pending source: the one it would get once unmasked). */
-function vectorOf(outcome: Outcome): number | undefined {
-    if (outcome.kind === 'delivered' || outcome.kind === 'posted') return outcome.vector;
-    if (outcome.kind === 'pending' && outcome.whenUnmasked) return vectorOf(outcome.whenUnmasked);
-    return undefined;
 }
 
 /** The IRTE a source's route read (a pending source: the one it reads once unmasked). */

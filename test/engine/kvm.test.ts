@@ -1,6 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { checkMachine, irteUsedBy, listSignals, route, summarizeOutcome, type Finding, type Machine, type RouteTrace } from '../../language/engine/index.js';
+import { checkMachine, irteUsedBy, listSignals, route, shareableMsiRoutes, summarizeOutcome, type Finding, type Machine, type RouteTrace } from '../../language/engine/index.js';
 import { bus, device, entry, irqfd, kvm, machine, msix, phb, ppcDevice, pseries, route as kvmRoute, vtd } from './build.js';
 
 const brief = (f: Finding) => ({ code: f.code, severity: f.severity, element: f.element });
@@ -158,6 +158,61 @@ describe('KVM routing table checks', () => {
             { code: 'kvm-direct-mapping-unsupported', severity: 'error', element: { id: 'kvm', property: 'gsiMapping' } },
             { code: 'kvm-direct-mapping-unsupported', severity: 'error', element: { id: 'irqfd:d.msix[0]', property: 'gsi' } },
         ]);
+    });
+});
+
+describe('KVM route sharing: identical MSI routes (the quick fix of the route-limit findings)', () => {
+    const d = device('d', '00:02.0', bus('pci', 0), { msix: msix('d', 4, []) });
+    const shared = [
+        { id: 'r:pic', gsi: 0, kind: 'irqchip' as const, irqchip: 'pic', pin: 0 },
+        { id: 'r:ioapic', gsi: 1, kind: 'irqchip' as const, irqchip: 'ioapic', pin: 0 },
+        kvmRoute(24, 0xfee0_1000n, 0x41),
+        kvmRoute(25, 0xfee0_1000n, 0x41),
+        kvmRoute(26, 0xfee0_1000n, 0x41, { devid: 7 }),
+        kvmRoute(27, 0xfee0_2000n, 0x42),
+        kvmRoute(28, 0xfee0_2000n, 0x42),
+        kvmRoute(29, 0xfee0_1000n, 0x41),
+        kvmRoute(29, 0xfee0_1000n, 0x41, { id: 'route:29b' }),
+        // GSI 30 also has an irqchip route: its irqfds would lose the pin if the MSI route went.
+        kvmRoute(30, 0xfee0_1000n, 0x41),
+        { id: 'r:30pin', gsi: 30, kind: 'irqchip' as const, irqchip: 'ioapic', pin: 5 },
+        kvmRoute(31, 0xfee0_1000n, 0x41, { data: undefined }),
+    ];
+    const irqfds = [irqfd('d', 'msix', 0, 24), irqfd('d', 'msix', 1, 25), irqfd('d', 'msix', 2, 28), irqfd('d', 'msix', 3, 29)];
+    const m = machine({ devices: [d], kvm: kvm({ maxRoutes: 12, routes: shared, irqfds }) });
+
+    test('groups by address, data and devid; the first route stays, the irqfds of the others move to it', () => {
+        assert.deepEqual(shareableMsiRoutes(m), [
+            {
+                keep: { gsi: 24, route: 'route:24' },
+                share: [
+                    { gsi: 25, route: 'route:25', irqfds: ['irqfd:d.msix[1]'] },
+                    { gsi: 29, route: 'route:29', irqfds: ['irqfd:d.msix[3]'] },
+                    // The second route of GSI 29 (a kvm-gsi-duplicate): its irqfds are listed once, above.
+                    { gsi: 29, route: 'route:29b', irqfds: [] },
+                ],
+            },
+            { keep: { gsi: 27, route: 'route:27' }, share: [{ gsi: 28, route: 'route:28', irqfds: ['irqfd:d.msix[2]'] }] },
+        ]);
+    });
+
+    test('the route-limit finding carries the groups and how many entries they free', () => {
+        const r = checkMachine(m, { profile: 'spec' });
+        // 12 routes in a table of 12: full (the -near warning).
+        const limit = r.findings.find((f) => f.code === 'kvm-route-limit-near');
+        assert.deepEqual(limit?.data, { routes: 12, suggestedMaxRoutes: 16, shareRoutes: shareableMsiRoutes(m), sharedRoutes: 4 });
+        // Without identical routes, only the limit.
+        const distinct = machine({ kvm: kvm({ maxRoutes: 2, routes: [kvmRoute(0, 0xfee0_0000n, 0x30), kvmRoute(1, 0xfee0_0000n, 0x31)] }) });
+        assert.deepEqual(checkMachine(distinct, { profile: 'spec' }).findings.map((f) => [f.code, f.data]), [['kvm-route-limit-near', { routes: 2, suggestedMaxRoutes: 4 }]]);
+    });
+
+    test('the kept route is the first below the limit; irqchip-only tables and direct mapping share nothing', () => {
+        const far = machine({ kvm: kvm({ maxRoutes: 30, routes: [kvmRoute(40, 0xfee0_0000n, 0x30), kvmRoute(3, 0xfee0_0000n, 0x30)] }) });
+        assert.deepEqual(shareableMsiRoutes(far), [{ keep: { gsi: 3, route: 'route:3' }, share: [{ gsi: 40, route: 'route:40', irqfds: [] }] }]);
+        const chips = machine({ kvm: kvm({ routes: [{ id: 'a', gsi: 1, kind: 'irqchip', irqchip: 'ioapic', pin: 1 }, { id: 'b', gsi: 2, kind: 'irqchip', irqchip: 'ioapic', pin: 1 }] }) });
+        assert.deepEqual(shareableMsiRoutes(chips), []);
+        const direct = pseries({ kvm: kvm({ routes: [kvmRoute(0x107, 0x1000n, 0x1107), kvmRoute(0x108, 0x1000n, 0x1107)] }) });
+        assert.deepEqual(shareableMsiRoutes(direct), []);
     });
 });
 

@@ -8,9 +8,12 @@
  * - `routed` mapping (x86): the VMM allocates a GSI per vector and programs an MSI route with the vector's
  *   message; an irqfd on that GSI delivers the route's message, whatever the device holds now.
  * - `direct` mapping (pseries, kvm_gsi_direct_mapping): the GSI is the XICS IRQ; no route is allocated.
+ * - Sharing (the quick fix of the route-limit findings): MSI routes with the same message can be one route
+ *   that several irqfds fire, since an irqfd names only a GSI and KVM accepts any number of eventfds on one
+ *   GSI (virt/kvm/eventfd.c kvm_irqfd_assign refuses only an eventfd that is already bound).
  */
 import { makeFinding } from '../diagnostics.js';
-import { KVM_MAX_IRQ_ROUTES, type Device, type KvmIrqfd, type KvmRoute, type Machine, type SourceRef } from '../model.js';
+import { KVM_MAX_IRQ_ROUTES, type Device, type ElementId, type KvmIrqfd, type KvmRoute, type Machine, type SourceRef } from '../model.js';
 import { msiVectorCount } from '../pci/msi.js';
 import type { Finding } from '../trace.js';
 
@@ -117,7 +120,7 @@ export function kvmMachineFindings(machine: Machine): Finding[] {
                 `The GSI routing table has ${routes.length} entries, more than ${cap}: KVM_SET_GSI_ROUTING fails with EINVAL. Share vectors, use fewer MSI-X vectors per device, or raise the VMM's cap.`,
                 kvmRef,
                 [{ element: { id: routes[max].id }, message: `entry ${max + 1} of ${routes.length}: the first past the limit` }],
-                raiseLimitData(routes.length, max),
+                routeLimitData(machine, routes.length, max),
             ),
         );
     } else if (routes.length >= Math.ceil(max * 0.9) && routes.length > 0) {
@@ -127,7 +130,7 @@ export function kvmMachineFindings(machine: Machine): Finding[] {
                 `The GSI routing table has ${routes.length} entries, ${Math.floor((routes.length * 100) / max)} % of ${cap}: ${max - routes.length} more vector${max - routes.length === 1 ? '' : 's'} and KVM_SET_GSI_ROUTING fails. Leave headroom for hotplug and MSI-X enables.`,
                 kvmRef,
                 [],
-                raiseLimitData(routes.length, max),
+                routeLimitData(machine, routes.length, max),
             ),
         );
     }
@@ -216,8 +219,84 @@ export function suggestedRouteLimit(count: number): number {
     return Math.min(n, KVM_MAX_IRQ_ROUTES);
 }
 
-/** Quick-fix data of the route-limit findings: a limit only when raising it to that helps. */
-function raiseLimitData(count: number, max: number): Record<string, unknown> {
+/**
+ * Quick-fix data of the route-limit findings: a limit only when raising it to that helps; the groups of
+ * identical MSI routes (`shareRoutes`, freeing `sharedRoutes` entries) only when there are any.
+ */
+function routeLimitData(machine: Machine, count: number, max: number): Record<string, unknown> {
     const suggested = suggestedRouteLimit(count);
-    return suggested > max && suggested > count ? { routes: count, suggestedMaxRoutes: suggested } : { routes: count };
+    const data: Record<string, unknown> = suggested > max && suggested > count ? { routes: count, suggestedMaxRoutes: suggested } : { routes: count };
+    const groups = shareableMsiRoutes(machine);
+    if (groups.length) {
+        data.shareRoutes = groups;
+        data.sharedRoutes = groups.reduce((n, g) => n + g.share.length, 0);
+    }
+    return data;
+}
+
+/** A group of identical MSI routes: the one kept, and the others, whose irqfds move to the kept GSI. */
+export interface SharedRouteGroup {
+    keep: { gsi: number; route: ElementId };
+    /**
+     * The routes that can go. `irqfds`: the irqfds bound to the route's GSI, which fire the kept GSI instead
+     * (listed once per GSI, on its first route here; empty when the GSI is the kept one).
+     */
+    share: { gsi: number; route: ElementId; irqfds: ElementId[] }[];
+}
+
+/**
+ * MSI routes that carry the same message — address, data and devid, all that KVM keeps of an MSI route
+ * (struct kvm_irq_routing_msi, copied by kvm_set_routing_entry from virt/kvm/irqchip.c
+ * setup_routing_entry) — grouped, each group keeping its first route (the first whose GSI is below the
+ * limit, when one is). The VMM allocates one GSI per vector (QEMU kvm_irqchip_add_msi_route), so vectors a
+ * guest programs alike cost one entry each; one route fired by all their irqfds delivers the same. (When
+ * the guest later reprograms one of them, the VMM must give it a route of its own again, as QEMU's
+ * kvm_irqchip_update_msi_route would otherwise move all of them.)
+ *
+ * Left out: irqchip routes (a pin is not a message), MSI routes whose message is not complete, and every
+ * route of a GSI that also holds another route (an irqchip pin or a different message), since its irqfds
+ * would lose that route. With direct GSI mapping (pseries) the GSI is the XICS IRQ, not a route: nothing.
+ */
+export function shareableMsiRoutes(machine: Machine): SharedRouteGroup[] {
+    const routes = machine.kvm.routes ?? [];
+    if (gsiMappingOf(machine) !== 'routed' || routes.length < 2) return [];
+    const key = (r: KvmRoute) => (r.kind === 'msi' && r.address !== undefined && r.data !== undefined ? `${r.address}\u0000${r.data}\u0000${r.devid ?? ''}` : undefined);
+    // A GSI whose routes are all MSI routes with one message: its key; otherwise null (not shareable).
+    const gsiKey = new Map<number, string | null>();
+    for (const r of routes) {
+        const k = key(r) ?? null;
+        const prev = gsiKey.get(r.gsi);
+        gsiKey.set(r.gsi, prev === undefined ? k : prev === k ? k : null);
+    }
+    const byKey = new Map<string, KvmRoute[]>();
+    for (const r of routes) {
+        const k = gsiKey.get(r.gsi);
+        if (!k) continue;
+        const l = byKey.get(k);
+        if (l) l.push(r);
+        else byKey.set(k, [r]);
+    }
+    const max = maxRoutesOf(machine);
+    const inRange = (gsi: number) => Number.isInteger(gsi) && gsi >= 0 && gsi < max;
+    const irqfdsByGsi = new Map<number, ElementId[]>();
+    for (const f of machine.kvm.irqfds ?? []) {
+        const l = irqfdsByGsi.get(f.gsi);
+        if (l) l.push(f.id);
+        else irqfdsByGsi.set(f.gsi, [f.id]);
+    }
+    const out: SharedRouteGroup[] = [];
+    for (const group of byKey.values()) {
+        if (group.length < 2) continue;
+        const keep = group.find((r) => inRange(r.gsi)) ?? group[0];
+        const moved = new Set<number>([keep.gsi]);
+        const share: SharedRouteGroup['share'] = [];
+        for (const r of group) {
+            if (r === keep) continue;
+            const irqfds = moved.has(r.gsi) ? [] : (irqfdsByGsi.get(r.gsi) ?? []);
+            moved.add(r.gsi);
+            share.push({ gsi: r.gsi, route: r.id, irqfds });
+        }
+        out.push({ keep: { gsi: keep.gsi, route: keep.id }, share });
+    }
+    return out;
 }

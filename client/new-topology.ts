@@ -13,12 +13,25 @@ export function registerNewTopology(context: vscode.ExtensionContext): void {
     context.subscriptions.push(vscode.commands.registerCommand(NEW_TOPOLOGY_COMMAND, newTopology));
 }
 
-async function newTopology(): Promise<void> {
-    const picked = await vscode.window.showQuickPick(
-        TOPOLOGY_TEMPLATES.map(t => ({ label: t.label, description: t.description, template: t })),
-        { title: 'New topology from template', placeHolder: 'Choose a starting machine' },
-    );
-    if (!picked) return;
-    const document = await vscode.workspace.openTextDocument({ language: 'irq', content: picked.template.text });
+/**
+ * With no argument (the palette, the walkthrough's link) the user picks a template; a keybinding or another
+ * extension may name one by its label (`irq.newTopology`, args `"q35 + VT-d + x2APIC"`) and skip the pick.
+ */
+async function newTopology(label?: unknown): Promise<vscode.TextDocument | undefined> {
+    let template = typeof label === 'string' ? TOPOLOGY_TEMPLATES.find(t => t.label === label) : undefined;
+    if (typeof label === 'string' && !template) {
+        void vscode.window.showErrorMessage(`IRQ Topology: no template named "${label}" (templates: ${TOPOLOGY_TEMPLATES.map(t => t.label).join(', ')}).`);
+        return undefined;
+    }
+    if (!template) {
+        const picked = await vscode.window.showQuickPick(
+            TOPOLOGY_TEMPLATES.map(t => ({ label: t.label, description: t.description, template: t })),
+            { title: 'New topology from template', placeHolder: 'Choose a starting machine' },
+        );
+        if (!picked) return undefined;
+        template = picked.template;
+    }
+    const document = await vscode.workspace.openTextDocument({ language: 'irq', content: template.text });
     await vscode.window.showTextDocument(document);
+    return document;
 }

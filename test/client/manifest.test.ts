@@ -162,6 +162,8 @@ describe('VSIX contents', () => {
         /^CHANGELOG\.md$/,
         /^LICENSE$/,
         /^images\/icon\.png$/,
+        // the README's screenshots (taken in the real VS Code by the e2e suite; see test/e2e/update-readme-images.mjs)
+        /^images\/screenshots\/[\w-]+\.png$/,
         /^language-configuration\.json$/,
         /^syntaxes\/[^/]+\.json$/,
         /^out\/(extension|server|debug-adapter|cli)\.cjs$/,
@@ -183,6 +185,16 @@ describe('VSIX contents', () => {
         assert.deepEqual(unexpected, [], 'files that should not ship');
         const required = ['package.json', 'LICENSE', 'CHANGELOG.md', pkg.icon, 'language-configuration.json', 'syntaxes/irq.tmLanguage.json', 'snippets/irq.json',
             ...contributes.walkthroughs[0].steps.map((s: { media: { markdown: string } }) => s.media.markdown)];
+        // Every image the README shows ships with it: VS Code's details page loads them from the installed
+        // extension (the VSIX is packaged with --no-rewrite-relative-links; there is no repository URL).
+        const images = [...readText('README.md').matchAll(/!\[[^\]]*\]\(([^)\s]+)\)/g)].map(m => m[1]);
+        assert.ok(images.length >= 4, `the README shows screenshots: ${images.join(', ')}`);
+        for (const img of images) {
+            assert.ok(!/^\w+:/.test(img), `${img}: a relative path into the extension, not a download`);
+            assert.ok(existsSync(repoPath(img)), `${img} (named by the README) exists`);
+            required.push(img);
+        }
+        assert.match(pkg.scripts.package, /--no-rewrite-relative-links/);
         for (const f of required) assert.ok(files.includes(f), `${f} is missing from the VSIX`);
         // The bundles ship when they are built (a fresh checkout has none yet).
         for (const f of ['out/extension.cjs', 'out/server.cjs', 'out/cli.cjs', 'out/debug-adapter.cjs', 'README.md']) {

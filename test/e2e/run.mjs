@@ -151,7 +151,9 @@ async function runCodeServer() {
     if (!codeServer || !existsSync(codeServer) || !node24 || !existsSync(node24)) fail(`code-server or Node 24 not found (${codeServer}, ${node24})`);
     timings.tools = Date.now() - t;
     // code-server's bin is `#!/usr/bin/env node`: Node 24 first on PATH.
-    const csEnv = { ...env, PATH: `${dirname(node24)}:${env.PATH}`, IRQ_E2E_CHANNEL: channel };
+    // No extension gallery (EXTENSIONS_GALLERY='{}'): nothing to reach here, and without one VS Code resolves
+    // `extension.open` (the details page) from the installed extensions instead of querying open-vsx.org first.
+    const csEnv = { ...env, PATH: `${dirname(node24)}:${env.PATH}`, IRQ_E2E_CHANNEL: channel, EXTENSIONS_GALLERY: '{}' };
     const config = join(scratch, 'config.yaml');
     writeFileSync(config, 'auth: none\n');   // without --config, code-server writes one into ~/.config
     const common = ['--config', config, '--user-data-dir', userData];
@@ -159,6 +161,7 @@ async function runCodeServer() {
     // --- 3. The extension under test ------------------------------------------------------------------------------
     t = Date.now();
     let devPath;
+    let extensionsDir = join(scratch, 'extensions');
     if (MODE === 'source') {
         if (!existsSync(join(REPO, 'out', 'extension.cjs'))) fail('out/extension.cjs is missing: run `npm run build` first');
         devPath = REPO;
@@ -170,6 +173,9 @@ async function runCodeServer() {
         const dir = readdirSync(installed).find(d => d.startsWith('irq-topology.irq-topology-'));
         if (!dir) fail(`code-server did not install ${vsix} (found: ${readdirSync(installed).join(', ')})`);
         devPath = join(installed, dir);
+        // The server also sees it as installed (as a user's VS Code would): the development copy of the same
+        // folder takes precedence, and the extension has a details page (`extension.open`) showing its README.
+        extensionsDir = installed;
         log(`testing ${relative(REPO, vsix)} (${Math.round(statSync(vsix).size / 1024)} KB), installed as ${dir}`);
     }
     timings.install = Date.now() - t;
@@ -180,7 +186,7 @@ async function runCodeServer() {
     const authority = `127.0.0.1:${port}`;
     const serverLog = join(scratch, 'code-server.log');
     // detached: its own process group, so that the extension host and language server it forks stop with it.
-    const server = spawn(codeServer, [...common, '--extensions-dir', join(scratch, 'extensions'),
+    const server = spawn(codeServer, [...common, '--extensions-dir', extensionsDir,
         '--bind-addr', authority, '--auth', 'none', '--disable-telemetry', '--disable-update-check',
         '--disable-workspace-trust', '--disable-getting-started-override',
         '--vscode-option', 'enable-smoke-test-driver',
@@ -285,11 +291,27 @@ async function answerSnapshot(page, e) {
     await page.screenshot({ path: file, ...(clip ? { clip } : {}) });
     const state = await page.evaluate(domState);
     state.screenshot = file;
+    state.webviewImages = await webviewImages(page);
     // With IRQ_E2E_KEEP=1 the workbench's HTML is kept next to the logs: what to read when VS Code renames a class.
     if (env.IRQ_E2E_KEEP === '1') writeFileSync(join(scratch, `${e.name}-${e.id}.html`), await page.content());
     const ack = join(channel, `ack-${e.id}.json`);
     writeFileSync(`${ack}.tmp`, JSON.stringify(state));
     renameSync(`${ack}.tmp`, ack);   // the suite reads it as soon as it exists: make it appear complete
+}
+
+/**
+ * The images inside webviews (the extension details page renders the README in one): their `src` as written
+ * and whether the browser loaded them (naturalWidth > 0). A webview is a nested iframe, so each frame is asked.
+ */
+async function webviewImages(page) {
+    const out = [];
+    for (const frame of page.frames()) {
+        if (frame === page.mainFrame()) continue;
+        try {
+            out.push(...await frame.evaluate(() => [...document.images].map(i => ({ src: i.getAttribute('src') ?? '', width: i.naturalWidth, alt: i.alt }))));
+        } catch { /* a frame that navigated away meanwhile */ }
+    }
+    return out;
 }
 
 /** Runs in the page: what the workbench renders right now. Selectors are VS Code 1.139's class names. */
@@ -335,6 +357,13 @@ function domState() {
         stackFrameLines: [...(editor?.querySelectorAll('.debug-top-stack-frame-line') ?? [])]
             .map(d => lineAt.get(parseFloat(d.parentElement.style.top))).filter(n => n !== undefined),
         callStack: [...document.querySelectorAll('.debug-call-stack .monaco-list-row')].map(flat).filter(Boolean),
+        // Text drawn struck through (Monaco's `mtks` class: the `deprecated` semantic token modifier), `line: text`.
+        struck: [...(editor?.querySelectorAll('.view-lines .view-line') ?? [])].flatMap(line =>
+            [...line.querySelectorAll('span.mtks')].map(sp => `${lineAt.get(parseFloat(line.style.top))}: ${flat(sp)}`)),
+        // The code action menu (light bulb / Ctrl+.): its rows.
+        actionWidget: [...document.querySelectorAll('.action-widget .monaco-list-row')].filter(r => r.offsetParent !== null).map(flat).filter(Boolean),
+        // The Welcome / walkthrough editor's text (titles of the category and its steps).
+        gettingStarted: flat(document.querySelector('.part.editor .gettingStartedContainer') ?? document.createElement('div')) || null,
     };
 }
 

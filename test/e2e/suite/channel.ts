@@ -41,6 +41,14 @@ export interface DomState {
     stackFrameLines: number[];
     /** Rows of the Run and Debug view's call stack, whitespace collapsed. */
     callStack: string[];
+    /** Text drawn struck through in the active editor (semantic `deprecated`), `line: text`, in DOM order. */
+    struck: string[];
+    /** Rows of the open code action menu (light bulb, Ctrl+.), whitespace collapsed. */
+    actionWidget: string[];
+    /** Images inside webviews (the extension details page's README): src as written, loaded width (0: broken). */
+    webviewImages: { src: string; width: number; alt: string }[];
+    /** Text of the Welcome / walkthrough editor, whitespace collapsed, or null when none is open. */
+    gettingStarted: string | null;
 }
 
 let next = 0;

@@ -59,7 +59,7 @@ export function run(): Promise<void> {
     if (process.env.IRQ_E2E_GREP) mocha.grep(process.env.IRQ_E2E_GREP);
     // Files in a fixed order: the diagnostics tests first (they also wait for the server to come up), the
     // rendered-workbench checks after the API checks, the debugger last.
-    const order = ['examples', 'features', 'workbench', 'debug'];
+    const order = ['examples', 'features', 'workbench', 'editing', 'debug'];
     const files = fs.readdirSync(__dirname).filter(f => f.endsWith('.test.js'));
     files.sort((a, b) => order.indexOf(a.replace('.test.js', '')) - order.indexOf(b.replace('.test.js', '')) || a.localeCompare(b));
     for (const f of files) mocha.addFile(path.join(__dirname, f));

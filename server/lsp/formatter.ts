@@ -2,7 +2,7 @@
  * Formatting: a canonical layout that only ever changes whitespace inside a line, so the line count, every
  * token and every number stay as written (and range formatting can map lines one to one).
  *
- * - 2 spaces of indentation per block level (`{` … `}`), a line starting with `}` one level less;
+ * - 2 spaces of indentation per block level (`{` … `}`), a line starting with N `}` N levels less;
  * - one blank between tokens, none at the end of a line; a line holds the statements it held;
  * - runs of sibling `entry` lines get aligned columns (`address`, `data`, flags), runs of `irte N` lines an
  *   aligned `{` (or `raw`);
@@ -97,8 +97,11 @@ export function formatIrqText(text: string): string {
     const indent: number[] = [];
     let depth = 0;
     for (const l of lines) {
-        const closesFirst = l.tokens[0] === '}';
-        indent.push(Math.max(0, closesFirst ? depth - 1 : depth));
+        // A line that starts by closing blocks sits at the level of the line that opened them: `} }` closing
+        // two blocks opened on one line (`device d … { msix table 2 {`) lines up with that line.
+        let closers = 0;
+        while (l.tokens[closers] === '}') closers++;
+        indent.push(Math.max(0, depth - closers));
         for (const t of l.tokens) depth += t === '{' ? 1 : t === '}' ? -1 : 0;
         depth = Math.max(depth, 0);
     }

@@ -18,10 +18,19 @@ async function exampleText(file: string): Promise<string> {
     return new TextDecoder().decode(await vscode.workspace.fs.readFile(workspaceUri(file)));
 }
 
-/** An untitled `irq` editor holding `text`: the language server checks it like a file. */
+let scratchCount = 0;
+
+/**
+ * An untitled `irq` editor holding `text`: the language server checks it like a file. Each gets a name of its
+ * own (`untitled:scratch-N.irq`): VS Code reuses `Untitled-N` names, and a document closed a moment ago can
+ * still answer under the reused name.
+ */
 async function scratch(text: string): Promise<{ doc: vscode.TextDocument; editor: vscode.TextEditor }> {
-    const doc = await vscode.workspace.openTextDocument({ language: 'irq', content: text });
+    const doc = await vscode.workspace.openTextDocument(vscode.Uri.from({ scheme: 'untitled', path: `scratch-${++scratchCount}.irq` }));
     const editor = await vscode.window.showTextDocument(doc, { preview: false });
+    await editor.edit(b => b.insert(new vscode.Position(0, 0), text));
+    assert.equal(doc.getText(), text, 'the scratch editor holds the text');
+    assert.equal(doc.languageId, 'irq');
     await waitForServer(doc.uri);
     return { doc, editor };
 }
@@ -163,6 +172,46 @@ describe('editing: quick fixes in VS Code', () => {
         await vscode.commands.executeCommand('editor.action.codeAction', { kind: 'quickfix', apply: 'ifSingle', preferred: true });
         const line = await poll(() => doc.lineAt(72).text, t => !t.includes('0x4100_0000'), 10_000);
         assert.ok(line.includes('data 0x0000_0041'), line);
+    });
+
+    it('a KVM routing table at its limit with two identical MSI routes: raise the limit, or share them (applied)', async () => {
+        const text = [
+            'machine guest {',
+            '  arch x86_64',
+            '  cpus 0..1',
+            '  bus pci0 {',
+            '    device a 00:02.0 { msix table 1 { entry 0 address 0xfee0_1000 data 0x0031 } }',
+            '    device b 00:03.0 { msix table 1 { entry 0 address 0xfee0_1000 data 0x0031 } }',
+            '    device c 00:04.0 { msix table 1 { entry 0 address 0xfee0_0000 data 0x0032 } }',
+            '  }',
+            '  kvm {',
+            '    max-routes 3',
+            '    route gsi 0 msi address 0xfee0_1000 data 0x0031',
+            '    route gsi 1 msi address 0xfee0_1000 data 0x0031',
+            '    route gsi 2 msi address 0xfee0_0000 data 0x0032',
+            '    irqfd a.msix[0] gsi 0',
+            '    irqfd b.msix[0] gsi 1',
+            '    irqfd c.msix[0] gsi 2',
+            '  }',
+            '}',
+            '',
+        ].join('\n');
+        const { doc } = await scratch(text);
+        const before = await diagnosticsWhen(doc.uri, ds => ds.some(d => codeOf(d) === 'kvm-route-limit-near'));
+        assert.deepEqual(describeDiagnostics(before), ['9:3-9:6 warning kvm-route-limit-near']);
+        const fixes = await quickFixes(doc, before[0]);
+        assert.deepEqual(fixes.map(f => [f.title, !!f.isPreferred]), [['Raise the route limit: max-routes 4', true], ['Share identical MSI routes (frees 1)', false]]);
+        assert.ok(await vscode.workspace.applyEdit(fixes[1].edit!));
+        assert.deepEqual(doc.getText().split('\n').slice(9, 15).map(l => l.trim()), [
+            'max-routes 3',
+            'route gsi 0 msi address 0xfee0_1000 data 0x0031',
+            'route gsi 2 msi address 0xfee0_0000 data 0x0032',
+            'irqfd a.msix[0] gsi 0',
+            'irqfd b.msix[0] gsi 0',
+            'irqfd c.msix[0] gsi 2',
+        ]);
+        const after = await diagnosticsWhen(doc.uri, ds => ds.length === 0);
+        assert.deepEqual(describeDiagnostics(after), [], 'two routes of three: no longer near the limit');
     });
 
     it('a scenario that rewrites an unmasked MSI-X entry: "Mask before writing" wraps the write', async () => {

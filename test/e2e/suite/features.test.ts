@@ -6,7 +6,7 @@
  */
 import * as assert from 'assert';
 import * as vscode from 'vscode';
-import { at, find, hoverMarkdown, labelOf, openExample, span, waitForServer, where } from './util';
+import { at, find, hoverMarkdown, labelOf as hintLabel, openExample, poll, span, waitForServer, where } from './util';
 
 const Q35 = 'q35-vtd-x2apic.irq';
 const MISCONFIGURED = 'misconfigured.irq';
@@ -15,7 +15,7 @@ const WORKSTATION = 'workstation-no-iommu.irq';
 async function hints(doc: vscode.TextDocument): Promise<string[]> {
     const range = new vscode.Range(0, 0, doc.lineCount, 0);
     const list = await vscode.commands.executeCommand<vscode.InlayHint[]>('vscode.executeInlayHintProvider', doc.uri, range);
-    return list.map(h => `${where(h.position)} ${labelOf(h)}`);
+    return list.map(h => `${where(h.position)} ${hintLabel(h)}`);
 }
 
 async function lenses(doc: vscode.TextDocument): Promise<string[]> {
@@ -177,6 +177,42 @@ describe('features: completion', () => {
         const got = await labels('machine m {\n  iommu d vtd {\n    \n  }\n}\n', 3, 5);
         for (const k of ['remapping', 'eim', 'cfi', 'posted', 'table', 'irte']) assert.ok(got.includes(k), `${k} in ${JSON.stringify(got)}`);
         assert.ok(!got.includes('cpus'), JSON.stringify(got));
+    });
+
+    it('free values: the next IRTE index, the free BDFs of a bus, a vector no other source uses', async () => {
+        const text = [
+            'machine m {',
+            '  cpus 0..3',
+            '  iommu dmar0 vtd {',
+            '    table size 16',
+            '    irte 0 { vector 0x41 dest 1 fixed edge physical }',
+            '    irte 1 { vector 0x42 dest 1 fixed edge physical }',
+            '    irte ',
+            '  }',
+            '  bus pci0 {',
+            '    device a 00:00.0 { msi vectors 1 address 0xfee0_1000 data 0x20 }',
+            '    device b 00:01.0 { msix table 2 { entry 0 address 0xfee0_1000 data  } }',
+            '    device c ',
+            '  }',
+            '}',
+            '',
+        ].join('\n');
+        const doc = await vscode.workspace.openTextDocument({ language: 'irq', content: text });
+        await vscode.window.showTextDocument(doc, { preview: false });
+        await waitForServer(doc.uri);
+        // Free values come from the analysed document: ask until the server has checked it (as typing would).
+        const ask = async (line: number, col: number) => {
+            const list = await vscode.commands.executeCommand<vscode.CompletionList>('vscode.executeCompletionItemProvider', doc.uri, at(line, col));
+            return list.items.filter(i => i.kind !== vscode.CompletionItemKind.Snippet).map(labelOf);
+        };
+        const irte = await poll(() => ask(7, 10), l => l.includes('2'), 20_000);
+        assert.deepEqual(irte.filter(l => /^\d+$/.test(l)).slice(0, 3), ['2', '3', '4'], JSON.stringify(irte));
+        const bdf = await ask(12, 14);
+        assert.deepEqual(bdf.filter(l => /^[0-9a-f]{2}:/.test(l)).slice(0, 3), ['00:02.0', '00:03.0', '00:04.0'], JSON.stringify(bdf));
+        // 0x20 is taken by device a (Linux's first device vector), so the lowest free one is 0x21.
+        const vec = await ask(11, 72);
+        assert.deepEqual(vec.filter(l => /^0x[0-9a-f]{2}$/.test(l)).slice(0, 3), ['0x21', '0x22', '0x23'], JSON.stringify(vec));
+        await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
     });
 
     it('after `behind`: the IOMMUs of the machine', async () => {

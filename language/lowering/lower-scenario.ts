@@ -6,9 +6,9 @@
  * Every event gets the id `event:SCENARIO:N` (N = its position as written), so an id survives edits to other
  * events' contents. An event that cannot be lowered (an unresolved reference, a literal wider than its
  * field) is left out of the model: the linker or validation already reports it, and simulating a stand-in
- * would only add confusing consequences. The device and IOMMU names of `function-mask`, `enable`,
- * `disable` and `invalidate` are plain names (see the grammar): they are resolved here, and an unknown one
- * is a problem with the linker's code.
+ * would only add confusing consequences. Every device and IOMMU name of an event is a reference the
+ * linker resolved in the scenario's machine (an unknown one is its error); lowering adds the capability
+ * check of `function-mask` / `enable` / `disable` (a device without MSI-X, say), with the linker's code.
  */
 import type { AstNode } from 'langium';
 import type { Range } from 'vscode-languageserver-types';
@@ -86,11 +86,9 @@ class ScenarioLowering {
     private readonly idToNode = new Map<ElementId, AstNode>();
     private readonly nodeToId = new Map<AstNode, ElementId>();
     private readonly problems: LoweringProblem[] = [];
-    private readonly devicesByName = new Map<string, Device>();
 
     constructor(private readonly node: Ast.Scenario, private readonly machine: LoweredMachine) {
         this.name = node.name ?? '';
-        for (const d of machine.model.devices) if (!this.devicesByName.has(d.name)) this.devicesByName.set(d.name, d);
     }
 
     run(): LoweredScenario {
@@ -148,11 +146,11 @@ class ScenarioLowering {
                 return { id, kind: 'update-irte', iommu: iommuId, index: Number(text), patch: irtePatchOf(ev), invalidate: ev.invalidate ?? false };
             }
             case 'InvalidateEvent': {
-                const iommu = this.machine.model.iommus.find((m) => m.name === ev.iommu);
-                if (!iommu) {
-                    if (ev.iommu) this.problems.push({ code: UNKNOWN_NAME, message: `There is no IOMMU '${ev.iommu}' in machine ${this.machine.model.name}.`, node: ev, property: 'iommu' });
-                    return undefined;
-                }
+                // An unresolved name is the linker's error already.
+                const node = ev.iommu?.ref;
+                const iommuId = node && this.machine.nodeToId.get(node);
+                const iommu = iommuId ? this.machine.model.iommus.find((m) => m.id === iommuId) : undefined;
+                if (!iommu) return undefined;
                 const out: ScenarioEvent = { id, kind: 'invalidate-iec', iommu: iommu.id };
                 if (ev.index !== undefined) out.index = Number(ev.index);
                 return out;
@@ -199,15 +197,13 @@ class ScenarioLowering {
         return { device: id, kind: ref.kind, index: Number(text) };
     }
 
-    /** The device a plain name names, with the capability the event needs. */
+    /** The device the event names (resolved by the linker), with the capability the event needs. */
     private device(ev: Ast.FunctionMaskEvent | Ast.EnableEvent | Ast.DisableEvent, capability: 'msi' | 'msix' | undefined): Device | undefined {
-        if (!ev.device) return undefined;
-        const device = this.devicesByName.get(ev.device);
-        const m = this.machine.model.name;
-        if (!device) {
-            this.problems.push({ code: UNKNOWN_NAME, message: `There is no device '${ev.device}' in machine ${m}.`, node: ev, property: 'device' });
-            return undefined;
-        }
+        // An unresolved name is the linker's error already.
+        const node = ev.device?.ref;
+        const deviceId = node && this.machine.nodeToId.get(node);
+        const device = deviceId ? this.machine.model.devices.find((d) => d.id === deviceId) : undefined;
+        if (!device) return undefined;
         if (capability && !device[capability]) {
             this.problems.push({ code: UNKNOWN_NAME, message: `${device.name} has no ${capability === 'msi' ? 'MSI' : 'MSI-X'} capability.`, node: ev, property: 'device' });
             return undefined;

@@ -32,7 +32,11 @@ function friendlyMessage(info: ReferenceInfo): string | undefined {
         case 'Bridge.secondary': return `There is no bus '${text}' in machine ${machineName(info)}.`;
         case 'Scenario.machine': return `There is no machine '${text}'.`;
         case 'VectorRef.device': return `There is no device '${text}' in machine ${machineName(info)}.`;
-        case 'UpdateEvent.iommu': return `There is no IOMMU '${text}' in machine ${machineName(info)}.`;
+        case 'UpdateEvent.iommu':
+        case 'InvalidateEvent.iommu': return `There is no IOMMU '${text}' in machine ${machineName(info)}.`;
+        case 'FunctionMaskEvent.device':
+        case 'EnableEvent.device':
+        case 'DisableEvent.device': return `There is no device '${text}' in machine ${machineName(info)}.`;
         case 'UpdateEvent.irte': {
             const iommu = (container as UpdateEvent).iommu?.ref;
             return iommu ? `${iommu.name} has no IRTE ${text}.` : undefined;

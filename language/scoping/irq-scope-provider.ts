@@ -75,6 +75,18 @@ export class IrqScopeProvider implements ScopeProvider {
                 return isUpdateEvent(container) ? this.updateEventScope(container, property) : EMPTY_SCOPE;
             case 'Scenario':
                 return isScenario(container) ? this.machineScope(container) : EMPTY_SCOPE;
+            // `invalidate dmar0.iec`, `function-mask nic on`, `enable nic.msix`, `disable nic.msi`: a name in the
+            // scenario's machine.
+            case 'InvalidateEvent': {
+                const machine = machineInContext(container);
+                return machine ? this.scopeOf(machineSymbols(machine).iommus) : EMPTY_SCOPE;
+            }
+            case 'FunctionMaskEvent':
+            case 'EnableEvent':
+            case 'DisableEvent': {
+                const machine = machineInContext(container);
+                return machine ? this.scopeOf(machineSymbols(machine).devices) : EMPTY_SCOPE;
+            }
             default:
                 return EMPTY_SCOPE;
         }

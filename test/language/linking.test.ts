@@ -33,6 +33,10 @@ scenario s on q35 {
   fire nic.msix[1]
   update dmar0.irte 16 dest 5
   update dmar0.irte 0x10 dest 6
+  invalidate dmar0.iec
+  function-mask nic on
+  enable nvme.msi
+  disable nic.msix
 }
 `;
 
@@ -98,6 +102,25 @@ describe('linking', async () => {
         assert.equal(u1.iommu.ref, dmar0);
         assert.equal(u1.irte.ref, dmar0.irtes[1]);
         assert.equal(u2.irte.ref, dmar0.irtes[1]);
+    });
+
+    test('the names of invalidate, function-mask, enable and disable are references (rename and navigation follow them)', () => {
+        const [s] = file.scenarios;
+        const [inv, fm, en, dis] = s.events.slice(3) as [Ast.InvalidateEvent, Ast.FunctionMaskEvent, Ast.EnableEvent, Ast.DisableEvent];
+        assert.equal(inv.iommu.ref, dmar0);
+        assert.equal(fm.device.ref, nic);
+        assert.equal(en.device.ref, nvme);
+        assert.equal(dis.device.ref, nic);
+    });
+
+    test('an unknown name in those events: the linker\'s message, on the name', async () => {
+        const text = 'machine m { iommu d vtd { } bus b behind d { device x 00:01.0 { msix table 1 } } }\nscenario s on m {\n  invalidate e.iec\n  function-mask y on\n  enable z.msix\n}\n';
+        const bad = await load(text);
+        assert.deepEqual(diags(bad.diagnostics).filter(d => d.code === 'linking-error').map(d => `${d.range} ${d.message}`), [
+            `${rangeOfPart(text, 'invalidate e', 'e')} There is no IOMMU 'e' in machine m.`,
+            `${rangeOfPart(text, 'function-mask y', 'y')} There is no device 'y' in machine m.`,
+            `${rangeOfPart(text, 'enable z', 'z')} There is no device 'z' in machine m.`,
+        ]);
     });
 
     test('an MSI vector beyond the vector count and a missing capability do not resolve', async () => {

@@ -255,6 +255,18 @@ describe('features: rename and navigation', () => {
         assert.equal(doc.isDirty, false);
     });
 
+    it('scenario-pending-unmask.irq: renaming device nic renames it in every event, `function-mask nic on` included', async () => {
+        const { doc } = await openExample('scenario-pending-unmask.irq');
+        await waitForServer(doc.uri);
+        const decl = find(doc, 22, 'nic');
+        const edits = await renameEdits(doc, decl.translate(0, 1), 'virtio0');
+        const lines = [22, 33, 34, 35, 36, 37, 38, 39, 40, 41];
+        assert.deepEqual(edits, lines.map(l => {
+            const p = find(doc, l, 'nic');
+            return `${where(p)}-${where(p.translate(0, 3))} nic→virtio0`;
+        }));
+    });
+
     it('q35: go to definition on `to pci2` lands on `bus pci2`', async () => {
         const { doc } = await openExample(Q35);
         const defs = await vscode.commands.executeCommand<(vscode.Location | vscode.LocationLink)[]>(

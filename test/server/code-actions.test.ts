@@ -31,6 +31,13 @@ function diagnostic(doc: LangiumDocument, code: string, line: number, character:
     return d;
 }
 
+/** The first diagnostic with `code`, wherever it is (for the small documents written in a test). */
+function firstDiagnostic(doc: LangiumDocument, code: string): Diagnostic {
+    const d = (doc.diagnostics ?? []).find((x) => x.code === code);
+    assert.ok(d, `${code}; have ${JSON.stringify(doc.diagnostics?.map((x) => x.code))}`);
+    return d;
+}
+
 async function actionsFor(doc: LangiumDocument, d: Diagnostic): Promise<CodeAction[]> {
     const out = (await Irq.lsp.CodeActionProvider!.getCodeActions(doc, {
         textDocument: { uri: doc.uri.toString() }, range: d.range, context: { diagnostics: [d] },
@@ -80,8 +87,7 @@ describe('quick fixes', () => {
             '',
         ].join('\n');
         const doc = await load(text);
-        const d = (doc.diagnostics ?? []).find((x) => x.code === 'vtd-irte-dest-needs-eim');
-        assert.ok(d);
+        const d = firstDiagnostic(doc, 'vtd-irte-dest-needs-eim');
         const actions = await actionsFor(doc, d);
         assert.deepEqual(actions.map((a) => a.title), ['Set `eim on` on dmar0', 'Switch the machine to x2APIC (`apic x2apic`)']);
         assert.deepEqual(editsOf(doc, actions[0]).map(show), ['4:19-4:19 "\\n    eim on"']);
@@ -189,8 +195,7 @@ describe('quick fixes', () => {
 
     test('kvm-route-limit-near in examples/x86-kvm-vfio.irq: every MSI route differs, so only the limit is raised', async () => {
         const doc = await load(readFileSync(`${REPO_ROOT}examples/x86-kvm-vfio.irq`, 'utf8'));
-        const d = (doc.diagnostics ?? []).find((x) => x.code === 'kvm-route-limit-near');
-        assert.ok(d);
+        const d = firstDiagnostic(doc, 'kvm-route-limit-near');
         assert.deepEqual((await actionsFor(doc, d)).map((a) => a.title), ['Raise the route limit: max-routes 64']);
     });
 
@@ -199,16 +204,14 @@ describe('quick fixes', () => {
         const routes = Array.from({ length: 3700 }, (_, i) =>
             `    route gsi ${i} msi address 0x${(0xfee0_0000 + (Math.floor(i / 192) << 12)).toString(16)} data 0x${(0x20 + (i % 192)).toString(16)}`);
         const doc = await load(['machine m {', '  cpus 0..1', '  kvm {', ...routes, '  }', '}', ''].join('\n'));
-        const d = (doc.diagnostics ?? []).find((x) => x.code === 'kvm-route-limit-near');
-        assert.ok(d);
+        const d = firstDiagnostic(doc, 'kvm-route-limit-near');
         assert.deepEqual(await actionsFor(doc, d), []);
     });
 
     test('kvm-route-limit-near with no room left, all routes alike: only sharing, which empties the table but one', async () => {
         const routes = Array.from({ length: 3700 }, (_, i) => `    route gsi ${i} msi address 0xfee0_0000 data 0x30`);
         const doc = await load(['machine m {', '  cpus 0..1', '  kvm {', ...routes, '  }', '}', ''].join('\n'));
-        const d = (doc.diagnostics ?? []).find((x) => x.code === 'kvm-route-limit-near');
-        assert.ok(d);
+        const d = firstDiagnostic(doc, 'kvm-route-limit-near');
         const actions = await actionsFor(doc, d);
         assert.deepEqual(actions.map((a) => a.title), ['Share identical MSI routes (frees 3699)']);
         // Adjacent whole lines: one deletion from the second route's line to the closing brace's.
@@ -290,12 +293,10 @@ describe('quick fixes', () => {
             '',
         ].join('\n');
         const doc = await load(text);
-        const d = (doc.diagnostics ?? []).find((x) => x.code === 'kvm-route-limit');
-        assert.ok(d, JSON.stringify(doc.diagnostics?.map((x) => x.code)));
+        const d = firstDiagnostic(doc, 'kvm-route-limit');
         assert.deepEqual((await actionsFor(doc, d)).map((a) => a.title), ['Raise the route limit: max-routes 4']);
         const free = await load(text.replace('  route-update gsi 1 data 0x42\n', ''));
-        const d2 = (free.diagnostics ?? []).find((x) => x.code === 'kvm-route-limit');
-        assert.ok(d2);
+        const d2 = firstDiagnostic(free, 'kvm-route-limit');
         assert.deepEqual((await actionsFor(free, d2)).map((a) => a.title), ['Raise the route limit: max-routes 4', 'Share identical MSI routes (frees 1)']);
     });
 
@@ -313,8 +314,7 @@ describe('quick fixes', () => {
             '',
         ].join('\n');
         const doc = await load(text);
-        const d = (doc.diagnostics ?? []).find((x) => x.code === 'scenario-write-unmasked');
-        assert.ok(d, JSON.stringify(doc.diagnostics?.map((x) => x.code)));
+        const d = firstDiagnostic(doc, 'scenario-write-unmasked');
         const actions = await actionsFor(doc, d);
         assert.deepEqual(actions.map((a) => a.title), ['Mask before writing']);
         assert.deepEqual(editsOf(doc, actions[0]).map(show), ['8:2-8:2 "mask nic.msix[0]\\n  "', '8:49-8:49 "\\n  unmask nic.msix[0]"']);
@@ -352,8 +352,7 @@ describe('quick fixes', () => {
             '',
         ].join('\n');
         const doc = await load(text);
-        const d = (doc.diagnostics ?? []).find((x) => x.code === 'vtd-fault-0x22');
-        assert.ok(d, JSON.stringify(doc.diagnostics?.map((x) => x.code)));
+        const d = firstDiagnostic(doc, 'vtd-fault-0x22');
         const actions = await actionsFor(doc, d);
         assert.deepEqual(actions.map((a) => a.title), ['Point at a free IRTE: irte 1 (0xfee0_0030)', 'Add `irte 2 { … }`']);
         assert.deepEqual(editsOf(doc, actions[1]).map(show), ['6:0-6:0 "    irte 2 { vector 0x20 dest 0x0 fixed edge physical sid 00:03.0 }\\n"']);
@@ -380,8 +379,7 @@ describe('quick fixes', () => {
             '',
         ].join('\n');
         const doc = await load(text);
-        const d = (doc.diagnostics ?? []).find((x) => x.code === 'vtd-fault-0x22');
-        assert.ok(d, JSON.stringify(doc.diagnostics?.map((x) => x.code)));
+        const d = firstDiagnostic(doc, 'vtd-fault-0x22');
         const actions = await actionsFor(doc, d);
         assert.deepEqual(actions.map((a) => a.title), ['Point at a free IRTE: irte 2 (0xfee0_0050)', 'Add `irte 3 { … }`']);
         // CPU 0 (the skeleton's destination) gets 0x20 from IRTE 0 and 0x22 from the KVM_SIGNAL_MSI; 0x21 goes to

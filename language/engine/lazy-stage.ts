@@ -10,29 +10,36 @@ import type { ElementRef, Stage, StageKind, ValueDecode } from './trace.js';
  * per object costs more than the rest of the route); toJSON() includes them, so JSON.stringify(trace,
  * bigintReplacer) shows every decode. A lazy summary is made only from values fixed when the stage is
  * (never from model objects that may change afterwards), so reading it later gives the same text.
+ *
+ * `arg` is handed to both makers: route() passes module-level functions and the one record they read
+ * instead of two fresh closures per stage (a closure, and the context it captures, per stage per route
+ * cost more than the stage itself).
  */
-export class LazyStage implements Stage {
+export class LazyStage<A = undefined> implements Stage {
     element?: ElementRef;
     #decodes: ValueDecode[] | undefined;
-    #make: (() => ValueDecode[]) | undefined;
-    #summary: string | (() => string);
+    #make: ((arg: A) => ValueDecode[]) | undefined;
+    #summary: string | ((arg: A) => string);
+    #arg: A | undefined;
 
     constructor(
         public kind: StageKind,
         public title: string,
-        summary: string | (() => string),
+        summary: string | ((arg: A) => string),
         element: ElementRef | undefined,
-        make?: () => ValueDecode[],
+        make?: (arg: A) => ValueDecode[],
+        arg?: A,
     ) {
         if (element) this.element = element;
         this.#summary = summary;
         this.#make = make;
+        this.#arg = arg;
     }
 
     get summary(): string {
         const s = this.#summary;
         if (typeof s === 'string') return s;
-        const text = s();
+        const text = s(this.#arg as A);
         this.#summary = text;
         return text;
     }
@@ -43,7 +50,7 @@ export class LazyStage implements Stage {
 
     get decodes(): ValueDecode[] {
         if (this.#decodes === undefined) {
-            this.#decodes = this.#make ? this.#make() : [];
+            this.#decodes = this.#make ? this.#make(this.#arg as A) : [];
             this.#make = undefined;
         }
         return this.#decodes;

@@ -5,7 +5,7 @@
  * bus/bridge links) and the CPUs' APIC settings; message, mask and IRTE contents are always read live.
  * Code that edits the structure or a CPU in place calls invalidateMachineIndex().
  */
-import type { Bridge, Bus, Cpu, Device, ElementId, Iommu, Machine } from './model.js';
+import type { ApicMode, Bridge, Bus, Cpu, Device, ElementId, Iommu, Machine } from './model.js';
 import { invalidateSpaprIndex } from './spapr/machine.js';
 import { defaultXapicLogicalId, indexApicTargets, type ApicDestinationIndex, type ApicTarget } from './x86/apic-delivery.js';
 
@@ -27,6 +27,14 @@ export interface MachineIndex {
 
 const cache = new WeakMap<Machine, MachineIndex>();
 
+/**
+ * The same APIC mode as the literal constant. A mode lowered from the document is a slice of its text, and
+ * comparing that with 'x2apic' takes a character compare on every delivery; the literal is one pointer.
+ */
+function internedMode(mode: ApicMode): ApicMode {
+    return mode === 'x2apic' ? 'x2apic' : mode === 'xapic' ? 'xapic' : mode;
+}
+
 /** Drops the cached tables of a machine edited in place. */
 export function invalidateMachineIndex(machine: Machine): void {
     cache.delete(machine);
@@ -43,7 +51,7 @@ export function indexMachine(machine: Machine): MachineIndex {
     const cpus = new Map(machine.cpus.map((c) => [c.id, c]));
     const apicTargets: ApicTarget[] = machine.cpus.map((c) => ({
         apicId: c.apicId >>> 0,
-        mode: c.mode,
+        mode: internedMode(c.mode),
         logicalId: c.logicalId ?? defaultXapicLogicalId(c.index, machine.apic.logical),
         dfr: machine.apic.logical,
         enabled: c.enabled,

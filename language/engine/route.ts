@@ -18,8 +18,8 @@ import { hex, hexGrouped, hexPad, hi32, lo32 } from './bits.js';
 import { decodeBdf, decodeIrte, decodeMsiAddress, decodeMsiData, decodePhbWindowAddress, describeIommu, describeVectorState } from './decode.js';
 import { makeFinding, vtdFaultCode, type DiagnosticCode } from './diagnostics.js';
 import { indexMachine, type MachineIndex } from './machine-index.js';
-import { gsiMappingOf, irqfdsOf, routesOfGsi } from './kvm/routing.js';
-import type { Cpu, Device, ElementId, IrqAllocation, IrteSlot, KvmIrqfd, Machine, MessageEntry, Profile, SourceRef, VtdIommu } from './model.js';
+import { firstIrqfdOf, gsiMappingOf, routesOfGsi } from './kvm/routing.js';
+import type { Cpu, Device, ElementId, Iommu, IrqAllocation, IrteSlot, KvmIrqfd, Machine, MessageEntry, Profile, SourceRef, VtdIommu } from './model.js';
 import { msiPendingWhere, msiVectorCount, msiVectorData } from './pci/msi.js';
 import { pbaWhere } from './pci/msix.js';
 import type {
@@ -36,10 +36,10 @@ import type {
     StageKind,
     ValueDecode,
 } from './trace.js';
-import { deliverToApics, vectorHashingPick } from './x86/apic-delivery.js';
+import { deliverToApics, vectorHashingPick, type DeliveryResult } from './x86/apic-delivery.js';
 import { swappedAddressCandidate, swappedDataCandidate } from './x86/byte-swap.js';
 import { deliveryModeLabel, deliveryModeName, isIllegalVector, isReservedDeliveryMode } from './x86/delivery-mode.js';
-import { compatAddressFields, compatDataFields, decodeCompatMsi, isInterruptAddress, type CompatMsi } from './x86/msi-compat.js';
+import { compatAddressFields, compatDataFields, decodeCompatMsi, decodeCompatMsiOrError, isInterruptAddress, type CompatMsi, type CompatOptions } from './x86/msi-compat.js';
 import {
     cpuServer,
     cpusOfServer,
@@ -55,7 +55,7 @@ import {
     XICS_MASKED_PRIORITY,
 } from './spapr/machine.js';
 import { spaprCurrentDecode, spaprLegacyDecode, type SpaprError, type SpaprResult } from './spapr/phb-msi.js';
-import { formatRid, irtePda, irteReservedViolations, irteXapicDestOverflow, SVT_NAMES } from './vtd/irte.js';
+import { formatRid, irtePda, irteReservedViolations, irteXapicDestOverflow, ridOf, SVT_NAMES } from './vtd/irte.js';
 import { remappableAddress, vtdRemap, VTD_FAULTS, type RemapOutput } from './vtd/remap.js';
 import { checkSourceId, expectedIrteSource, formatBdf, requesterIdOf, type RequesterIdInfo } from './vtd/source-id.js';
 import { vtdRuntime } from './vtd/unit.js';
@@ -66,7 +66,6 @@ export interface RouteOptions {
     profile: Profile;
 }
 
-const NO_DECODES = (): ValueDecode[] => [];
 
 function makeStage(kind: StageKind, title: string, summary: string | (() => string), element: ElementRef | undefined, decodes: () => ValueDecode[]): Stage {
     return new LazyStage(kind, title, summary, element, decodes);
@@ -77,17 +76,22 @@ const entryPositions = new WeakMap<readonly MessageEntry[], Map<number, number>>
 
 function entryAt(entries: readonly MessageEntry[], index: number): MessageEntry | undefined {
     let pos = entryPositions.get(entries);
-    let e = pos?.has(index) ? entries[pos.get(index)!] : undefined;
+    const at = pos?.get(index);
+    const e = at === undefined ? undefined : entries[at];
     if (e?.index === index) return e;
     pos = new Map(entries.map((x, i) => [x.index, i]));
     entryPositions.set(entries, pos);
-    e = pos.has(index) ? entries[pos.get(index)!] : undefined;
-    return e;
+    const now = pos.get(index);
+    return now === undefined ? undefined : entries[now];
 }
 
 /** The element and name of a source, and the message it sends. */
 interface SourceMessage {
     name: string;
+    /** The device-write stage's title. */
+    writeTitle: string;
+    /** The source's cached texts and address split (absent for a KVM_SIGNAL_MSI). */
+    text?: SourceText;
     element: ElementId;
     address: bigint;
     data: number;
@@ -105,20 +109,139 @@ export function sourceName(device: Device, source: Pick<SourceRef, 'kind' | 'ind
     return `${device.name}.${source.kind}[${source.index}]`;
 }
 
+// ---------------------------------------------------------------------------------------------------------
+// What route() derives from the machine's structure alone, made once and reused by every route.
+//
+// Kept per MachineIndex, so invalidateMachineIndex() (the contract for structural edits in place) drops it
+// with the index; like the index it holds structure only (names, the bus → IOMMU link), never message,
+// mask or IRTE contents, which route() keeps reading live. The device fields a plan was derived from
+// (name, bus, BDF) are compared on every use, as the requester-id cache does, so an edit in place is seen.
+
+/**
+ * A source's name and its device-write stage title ('nic.msix[3]', 'nic.msix[3] write'), and the last
+ * address it sent split into dwords: Number(bigint) and bigint comparisons are the costly part of a split,
+ * while `===` against the address seen last time is cheap, and an entry's address rarely changes.
+ */
+interface SourceText {
+    name: string;
+    writeTitle: string;
+    address: bigint | undefined;
+    addrLo: number;
+    addrHi: number;
+}
+
+/** Indices below this get their SourceText cached in an array; others (invalid sources) are made per call. */
+const CACHED_SOURCE_INDICES = 1 << 16;
+
+interface DevicePlan {
+    device: Device;
+    /** device.name and device.bus when the plan was made. */
+    name: string;
+    bus: ElementId;
+    /** The IOMMU translating the device's bus (MachineIndex.iommuOfBus walks the bridges each time). */
+    iommu: Iommu | undefined;
+    /** Its texts (undefined until first needed). */
+    iommuText: IommuText | undefined;
+    /** Source texts by kind, then index. */
+    texts: { msi: SourceText[]; msix: SourceText[]; ims: SourceText[] };
+    /** The device's requester id, with the own-BDF id it was derived for (undefined until first needed). */
+    rid: RequesterIdInfo | undefined;
+    ridOwn: number;
+}
+
+const devicePlans = new WeakMap<MachineIndex, Map<ElementId, DevicePlan>>();
+
+/** The plan of a device of the machine, or undefined when the machine has no such device. */
+function devicePlanOf(idx: MachineIndex, deviceId: ElementId): DevicePlan | undefined {
+    let plans = devicePlans.get(idx);
+    if (!plans) devicePlans.set(idx, (plans = new Map()));
+    const hit = plans.get(deviceId);
+    if (hit && hit.name === hit.device.name && hit.bus === hit.device.bus) return hit;
+    const device = idx.devices.get(deviceId);
+    if (!device) return undefined;
+    const plan: DevicePlan = {
+        device,
+        name: device.name,
+        bus: device.bus,
+        iommu: idx.iommuOfBus(device.bus),
+        iommuText: undefined,
+        texts: { msi: [], msix: [], ims: [] },
+        rid: undefined,
+        ridOwn: -1,
+    };
+    plans.set(deviceId, plan);
+    return plan;
+}
+
+function sourceTextOf(plan: DevicePlan, kind: SourceRef['kind'], index: number): SourceText {
+    // A switch, not plan.texts[kind]: a keyed load whose key varies goes megamorphic.
+    let byIndex: SourceText[] | undefined;
+    switch (kind) {
+        case 'msi':
+            byIndex = plan.texts.msi;
+            break;
+        case 'msix':
+            byIndex = plan.texts.msix;
+            break;
+        case 'ims':
+            byIndex = plan.texts.ims;
+            break;
+    }
+    if (!(Number.isInteger(index) && index >= 0 && index < CACHED_SOURCE_INDICES)) byIndex = undefined;
+    const known = byIndex?.[index];
+    if (known) return known;
+    const name = sourceName(plan.device, { kind, index });
+    const text: SourceText = { name, writeTitle: `${name} write`, address: undefined, addrLo: 0, addrHi: 0 };
+    if (byIndex) byIndex[index] = text;
+    return text;
+}
+
+/** requesterIdOf for a planned device, without its three cache lookups when the BDF is unchanged. */
+function planRequesterId(machine: Machine, plan: DevicePlan): RequesterIdInfo {
+    const own = ridOf(plan.device.bdf);
+    if (plan.rid && plan.ridOwn === own) return plan.rid;
+    plan.rid = requesterIdOf(machine, plan.device);
+    plan.ridOwn = own;
+    return plan.rid;
+}
+
+/** Strings made from an IOMMU's name, per IOMMU object (revalidated against the name). */
+interface IommuText {
+    name: string;
+    remapTitle: string;
+    hostBridgeRemapping: string;
+}
+
+const iommuTexts = new WeakMap<VtdIommu, IommuText>();
+
+function iommuTextOf(iommu: VtdIommu): IommuText {
+    const hit = iommuTexts.get(iommu);
+    if (hit && hit.name === iommu.name) return hit;
+    const text: IommuText = {
+        name: iommu.name,
+        remapTitle: `VT-d interrupt remapping (${iommu.name})`,
+        hostBridgeRemapping: `interrupt window 0xFEE → ${iommu.name} (interrupt remapping)`,
+    };
+    iommuTexts.set(iommu, text);
+    return text;
+}
+
 /**
  * The message a source sends and why it is held back. `firmware` gives the message platform firmware
  * programmed into an unprogrammed vector (pseries ibm,change-msi); an MSI-X entry programmed that way and
  * not listed in the model is unmasked.
  */
-function sourceMessage(device: Device, source: SourceRef, firmware?: (k: number) => { address: bigint; data: number } | undefined): SourceMessage {
-    const name = sourceName(device, source);
+function sourceMessage(plan: DevicePlan, source: SourceRef, firmware?: (k: number) => { address: bigint; data: number } | undefined): SourceMessage {
+    const device = plan.device;
+    const text = sourceTextOf(plan, source.kind, source.index);
+    const { name, writeTitle } = text;
     const k = source.index;
     if (source.kind === 'msi') {
         const cap = device.msi;
         if (!cap) throw new Error(`device '${device.id}' has no MSI capability`);
         const mme = Math.min(Math.max(cap.mme, 0), 5);
         const nvec = msiVectorCount(mme);
-        const msg: SourceMessage = { name, element: cap.id, address: cap.address, data: msiVectorData(cap.data, mme, k), unprogrammed: cap.address === 0n && cap.data === 0 };
+        const msg: SourceMessage = { name, writeTitle, text, element: cap.id, address: cap.address, data: msiVectorData(cap.data, mme, k), unprogrammed: cap.address === 0n && cap.data === 0 };
         if (k < 0 || k >= nvec) {
             msg.invalid = {
                 code: 'msi-vector-out-of-range',
@@ -147,6 +270,8 @@ function sourceMessage(device: Device, source: SourceRef, firmware?: (k: number)
     // An entry the model does not list holds its reset value: address 0, data 0, masked.
     const msg: SourceMessage = {
         name,
+        writeTitle,
+        text,
         element: entry?.id ?? store.id,
         address: entry?.address ?? 0n,
         data: entry?.data ?? 0,
@@ -197,6 +322,19 @@ function currentMessage(name: string, element: ElementId, address: bigint, data:
     return { name, element, address, data, addrLo: lo32(address), addrHi: hi32(address) };
 }
 
+/** The source's own message as the current one, split through the source's one-entry cache. */
+function sourceCurrentMessage(src: SourceMessage): CurrentMessage {
+    const text = src.text;
+    if (!text) return currentMessage(src.name, src.element, src.address, src.data);
+    const address = src.address;
+    if (text.address !== address) {
+        text.addrLo = lo32(address);
+        text.addrHi = hi32(address);
+        text.address = address;
+    }
+    return { name: src.name, element: src.element, address, data: src.data, addrLo: text.addrLo, addrHi: text.addrHi };
+}
+
 /** One route computation; collects stages and findings. */
 class Tracer {
     readonly stages: Stage[] = [];
@@ -216,8 +354,10 @@ class Tracer {
         readonly profile: Profile,
         /** The source being traced (its index matters for pseries allocations). */
         readonly source?: SourceRef,
+        /** The device's plan (absent for a KVM_SIGNAL_MSI's stand-in device). */
+        readonly plan?: DevicePlan,
     ) {
-        this.cur = currentMessage(src.name, src.element, src.address, src.data);
+        this.cur = sourceCurrentMessage(src);
     }
 
     ref(property: string): ElementRef {
@@ -229,8 +369,13 @@ class Tracer {
     }
 }
 
+/** 'CPU n' by n, made once per number (a trace names its target CPU on every delivered route). */
+const CPU_LABELS: string[] = [];
+
 function cpuLabel(cpu: Cpu): string {
-    return `CPU ${cpu.index}`;
+    const n = cpu.index;
+    if (n >= 0 && n < 4096 && Number.isInteger(n)) return (CPU_LABELS[n] ??= `CPU ${n}`);
+    return `CPU ${n}`;
 }
 
 /** Up to three CPUs whose APIC IDs are closest to `dest` (related information for unreachable destinations). */
@@ -403,13 +548,47 @@ function onIrte(t: Tracer, via: { slot: IrteSlot } | undefined, property: string
     return via ? { id: via.slot.id, property } : t.ref(property === 'dest' ? 'address' : 'data');
 }
 
+/**
+ * What the APIC-delivery and CPU stages show, fixed when they are made: the message, the matching result
+ * and the sorted targets (none of them changes afterwards; t.cur is final, see hostBridgeDecodes).
+ */
+interface DeliveryFacts {
+    t: Tracer;
+    msg: CompatMsi;
+    d: DeliveryResult;
+    targets: Cpu[];
+    /** The IOMMU composed the message (remapped), rather than the device or a KVM route. */
+    composed: boolean;
+}
+
+function deliveryStageSummary({ msg, d, targets }: DeliveryFacts): string {
+    return `${destTextOf(msg)}${msg.broadcast ? ' (broadcast)' : ''} → ${targetsText(targets)} · ${deliveryModeLabel(d.deliveryMode)}${d.lowestPriority ? ` (${targets.length} candidate${targets.length === 1 ? '' : 's'})` : ''}${d.note ? ' · physical broadcast with lowest priority forced to fixed' : ''}`;
+}
+
+function deliveryStageDecodes({ t, msg, d, composed }: DeliveryFacts): ValueDecode[] {
+    return [
+        {
+            title: composed ? 'MSI to the APIC (composed by the IOMMU)' : 'MSI to the APIC',
+            context: [`KVM: x2APIC API ${msg.wide ? 'on' : 'off'}, broadcast quirk ${t.machine.kvm.broadcastQuirkDisabled ? 'disabled' : 'enabled'}`],
+            fields: [...compatAddressFields(msg.addrLo, msg.addrHi, { x2apicFormat: msg.wide, extDestId: false }), ...compatDataFields(composed ? (msg.vector | (msg.deliveryMode << 8) | (1 << 14) | (msg.trigger === 'level' ? 0x8000 : 0)) >>> 0 : t.cur.data)],
+            summary: `${destTextOf(msg)} · vector ${hex(msg.vector)} · ${deliveryModeLabel(d.deliveryMode)} · ${msg.trigger}`,
+            notes: d.note ? ['KVM forces a physical broadcast with lowest priority to fixed ("phys broadcast and lowest prio")'] : [],
+        },
+    ];
+}
+
+function cpuStageSummary({ msg, d, targets }: DeliveryFacts): string {
+    return `${d.lowestPriority ? 'one of ' : ''}${targetsText(targets)} accepts vector ${hex(msg.vector)} (${msg.trigger})`;
+}
+
 /** The APIC-delivery part: matching, findings, delivered outcome. */
 function deliver(t: Tracer, msg: CompatMsi, via?: { iommu: VtdIommu; slot: IrteSlot; index: number }): DeliveredOutcome {
     const { machine, idx } = t;
     const d = deliverToApics(msg, idx.apicTargets, machine.kvm.broadcastQuirkDisabled, idx.apicIndex);
     const cpus = machine.cpus;
-    const targets: Cpu[] = [];
-    for (const i of d.accepted) targets.push(cpus[i]);
+    // Arrays of their final length: a push into [] reserves 16 slots, and a route makes several such arrays.
+    const targets = new Array<Cpu>(d.accepted.length);
+    for (let k = 0; k < targets.length; k++) targets[k] = cpus[d.accepted[k]];
     if (targets.length > 1) targets.sort((a, b) => a.apicId - b.apicId || a.index - b.index);
 
     if (isReservedDeliveryMode(msg.deliveryMode)) {
@@ -456,7 +635,10 @@ function deliver(t: Tracer, msg: CompatMsi, via?: { iommu: VtdIommu; slot: IrteS
         );
     }
     if (msg.destMode === 'physical' && msg.destId > 0xff && !msg.broadcast) {
-        const xapicTargets = d.matched.map((i) => cpus[i]).filter((c) => c.mode === 'xapic');
+        // Usually every match is in x2APIC mode: only collect the xAPIC ones when there are any.
+        let anyXapic = false;
+        for (const i of d.matched) if (cpus[i].mode === 'xapic') anyXapic = true;
+        const xapicTargets = anyXapic ? d.matched.map((i) => cpus[i]).filter((c) => c.mode === 'xapic') : [];
         if (xapicTargets.length > 0) {
             t.findings.push(
                 makeFinding(
@@ -481,50 +663,83 @@ function deliver(t: Tracer, msg: CompatMsi, via?: { iommu: VtdIommu; slot: IrteS
         );
     }
 
-    const deliveryStage = makeStage(
-        'apic-delivery',
-        'Local APIC delivery',
-        () =>
-            `${destTextOf(msg)}${msg.broadcast ? ' (broadcast)' : ''} → ${targetsText(targets)} · ${deliveryModeLabel(d.deliveryMode)}${d.lowestPriority ? ` (${targets.length} candidate${targets.length === 1 ? '' : 's'})` : ''}${d.note ? ' · physical broadcast with lowest priority forced to fixed' : ''}`,
-        targets.length === 1 ? { id: targets[0].id, property: 'apicId' } : undefined,
-        () => [
-            {
-                title: via ? 'MSI to the APIC (composed by the IOMMU)' : 'MSI to the APIC',
-                context: [`KVM: x2APIC API ${msg.wide ? 'on' : 'off'}, broadcast quirk ${machine.kvm.broadcastQuirkDisabled ? 'disabled' : 'enabled'}`],
-                fields: [...compatAddressFields(msg.addrLo, msg.addrHi, { x2apicFormat: msg.wide, extDestId: false }), ...compatDataFields(via ? (msg.vector | (msg.deliveryMode << 8) | (1 << 14) | (msg.trigger === 'level' ? 0x8000 : 0)) >>> 0 : t.cur.data)],
-                summary: `${destTextOf(msg)} · vector ${hex(msg.vector)} · ${deliveryModeLabel(d.deliveryMode)} · ${msg.trigger}`,
-                notes: d.note ? ['KVM forces a physical broadcast with lowest priority to fixed ("phys broadcast and lowest prio")'] : [],
-            },
-        ],
+    const facts: DeliveryFacts = { t, msg, d, targets, composed: via !== undefined };
+    t.stages.push(
+        new LazyStage('apic-delivery', 'Local APIC delivery', deliveryStageSummary, targets.length === 1 ? { id: targets[0].id, property: 'apicId' } : undefined, deliveryStageDecodes, facts),
     );
-    t.stages.push(deliveryStage);
     if (targets.length > 0) {
-        t.stages.push(
-            makeStage(
-                'cpu',
-                targets.length === 1 ? cpuLabel(targets[0]) : `${targets.length} CPUs`,
-                () => `${d.lowestPriority ? 'one of ' : ''}${targetsText(targets)} accepts vector ${hex(msg.vector)} (${msg.trigger})`,
-                targets.length === 1 ? { id: targets[0].id } : undefined,
-                NO_DECODES,
-            ),
-        );
+        t.stages.push(new LazyStage('cpu', targets.length === 1 ? cpuLabel(targets[0]) : `${targets.length} CPUs`, cpuStageSummary, targets.length === 1 ? { id: targets[0].id } : undefined, undefined, facts));
     }
-    const out: DeliveredOutcome = {
+    const outTargets = new Array<DeliveredOutcome['targets'][number]>(targets.length);
+    for (let k = 0; k < targets.length; k++) {
+        const c = targets[k];
+        outTargets[k] = { cpu: c.id, apicId: c.apicId, index: c.index };
+    }
+    const vector = msg.vector;
+    const deliveryMode = d.deliveryMode;
+    const deliveryModeNameOut = deliveryModeName(deliveryMode);
+    // `irte` written in the literal (still the last key) rather than added afterwards: adding a property
+    // to a finished literal moves the object to a new shape and allocates an out-of-object property store.
+    if (via) {
+        return {
+            kind: 'delivered',
+            vector,
+            deliveryMode,
+            deliveryModeName: deliveryModeNameOut,
+            trigger: msg.trigger,
+            destMode: msg.destMode,
+            destId: msg.destId,
+            lowestPriority: d.lowestPriority,
+            broadcast: msg.broadcast,
+            targets: outTargets,
+            irte: { iommu: via.iommu.id, index: via.index, element: via.slot.id },
+        };
+    }
+    return {
         kind: 'delivered',
-        vector: msg.vector,
-        deliveryMode: d.deliveryMode,
-        deliveryModeName: deliveryModeName(d.deliveryMode),
+        vector,
+        deliveryMode,
+        deliveryModeName: deliveryModeNameOut,
         trigger: msg.trigger,
         destMode: msg.destMode,
         destId: msg.destId,
         lowestPriority: d.lowestPriority,
         broadcast: msg.broadcast,
-        targets: [],
+        targets: outTargets,
     };
-    for (const c of targets) out.targets.push({ cpu: c.id, apicId: c.apicId, index: c.index });
-    if (via) out.irte = { iommu: via.iommu.id, index: via.index, element: via.slot.id };
-    return out;
 }
+
+/**
+ * The host-bridge stage's decodes. t.cur is final here: routeMessage is the last hop of a trace (an irqfd
+ * switches t.cur to its route's message before it calls routeMessage, never after).
+ */
+function hostBridgeDecodes(t: Tracer): ValueDecode[] {
+    const { profile, machine, device } = t;
+    return [decodeMsiAddress(t.cur.address, { profile, machine, deviceId: device.id, data: t.cur.data >>> 0 })];
+}
+
+/** What the interrupt-remapping stage shows, fixed when the stage is made (the slot as it was read). */
+interface RemapFacts {
+    t: Tracer;
+    iommu: VtdIommu;
+    r: RemapOutput;
+    rid: RequesterIdInfo;
+    slot: IrteSlot | undefined;
+}
+
+function remapStageSummary(f: RemapFacts): string {
+    return remapSummary(f.iommu, f.r, f.rid);
+}
+
+function remapStageDecodes(f: RemapFacts): ValueDecode[] {
+    const { profile, machine, device } = f.t;
+    const decodes = [decodeBdf(device.bdf, { profile, machine, deviceId: device.id })];
+    if (f.slot) decodes.unshift(decodeIrte(f.slot.lo, f.slot.hi, { profile, machine, iommuId: f.iommu.id, index: f.r.index, requesterId: f.rid.rid }));
+    return decodes;
+}
+
+/** How KVM reads a message the IOMMU composed: dest[31:8] in address_hi (§2.6 step 11). */
+const COMPOSED_MSG_OPTIONS: CompatOptions = Object.freeze({ x2apicFormat: true, extDestId: false });
 
 /** Host bridge → IOMMU → APIC for a message that is actually sent. */
 function routeMessage(t: Tracer): Exclude<Outcome, PendingOutcome> {
@@ -540,28 +755,23 @@ function routeMessage(t: Tracer): Exclude<Outcome, PendingOutcome> {
         if (!t.addrSwapReported) t.findings.push(makeFinding('x86-not-interrupt-address', message, t.ref('address')));
         return t.fault('x86-not-interrupt-address', 'NOT_INTERRUPT_ADDRESS', message, `${hexGrouped(address, addrHi ? 16 : 8)} outside 0xFEE window`, t.ref('address'));
     }
-    const iommu = idx.iommuOfBus(device.bus);
+    const plan = t.plan;
+    const iommu = plan ? plan.iommu : idx.iommuOfBus(device.bus);
+    let iommuText: IommuText | undefined;
+    if (iommu && plan) {
+        if (plan.iommuText?.name !== iommu.name) plan.iommuText = iommuTextOf(iommu);
+        iommuText = plan.iommuText;
+    } else if (iommu) iommuText = iommuTextOf(iommu);
     t.stages.push(
-        makeStage(
-            'host-bridge',
-            'Host bridge',
-            iommu?.remapping ? `interrupt window 0xFEE → ${iommu.name} (interrupt remapping)` : 'interrupt window 0xFEE → local APICs',
-            t.ref('address'),
-            () => [decodeMsiAddress(address, { profile, machine, deviceId: device.id, data })],
-        ),
+        new LazyStage('host-bridge', 'Host bridge', iommu?.remapping ? iommuText!.hostBridgeRemapping : 'interrupt window 0xFEE → local APICs', t.ref('address'), hostBridgeDecodes, t),
     );
     if (iommu?.remapping) {
-        const rid = requesterIdOf(machine, device);
+        const rid = plan ? planRequesterId(machine, plan) : requesterIdOf(machine, device);
         const rt = vtdRuntime(iommu);
         const r = vtdRemap({ addrLo, addrHi, data, sid: rid.rid, ioapic: false }, rt.unit, rt.read, profile);
         const slot = r.index >= 0 ? iommu.irtes.get(r.index) : undefined;
-        t.stages.push(
-            makeStage('interrupt-remapping', `VT-d interrupt remapping (${iommu.name})`, () => remapSummary(iommu, r, rid), slot ? { id: slot.id } : { id: iommu.id }, () => {
-                const decodes = [decodeBdf(device.bdf, { profile, machine, deviceId: device.id })];
-                if (slot) decodes.unshift(decodeIrte(slot.lo, slot.hi, { profile, machine, iommuId: iommu.id, index: r.index, requesterId: rid.rid }));
-                return decodes;
-            }),
-        );
+        const facts: RemapFacts = { t, iommu, r, rid, slot };
+        t.stages.push(new LazyStage('interrupt-remapping', iommuText!.remapTitle, remapStageSummary, slot ? { id: slot.id } : { id: iommu.id }, remapStageDecodes, facts));
         if (r.result === 'fault') return vtdFault(t, iommu, r, rid);
         if (r.result === 'posted') {
             const out: PostedOutcome = { kind: 'posted', vector: r.vector, urgent: r.urgent === 1, pda: irtePda(r.irte!), irte: { iommu: iommu.id, index: r.index, element: slot!.id } };
@@ -569,9 +779,9 @@ function routeMessage(t: Tracer): Exclude<Outcome, PendingOutcome> {
         }
         if (r.result === 'remapped') {
             // The composed message always decodes: window 0xFEE, format bit 0, address_hi[7:0] = 0.
-            const m = decodeCompatMsi(r.outAddrLo, r.outAddrHi, r.outData, { x2apicFormat: true, extDestId: false });
-            if (!m.ok) throw new Error(`composed message did not decode (${m.error})`);
-            return deliver(t, m.msi, { iommu, slot: slot!, index: r.index });
+            const m = decodeCompatMsiOrError(r.outAddrLo, r.outAddrHi, r.outData, COMPOSED_MSG_OPTIONS);
+            if (typeof m === 'string') throw new Error(`composed message did not decode (${m})`);
+            return deliver(t, m, { iommu, slot: slot!, index: r.index });
         }
         // Compatibility format allowed through: KVM decodes it as below.
     } else if (iommu) {
@@ -955,14 +1165,14 @@ function routeSignal(machine: Machine, source: SourceRef, options: RouteOptions)
     const idx = indexMachine(machine);
     // A signal has no device: a stand-in with no bus, so no IOMMU and no requester id applies.
     const pseudo: Device = { id: sig.id, name, bdf: { segment: 0, bus: 0, device: 0, fn: 0 }, bus: '' };
-    const src: SourceMessage = { name, element: sig.id, address: sig.address, data: sig.data >>> 0, unprogrammed: false };
+    const src: SourceMessage = { name, writeTitle: `KVM_SIGNAL_MSI ${name}`, element: sig.id, address: sig.address, data: sig.data >>> 0, unprogrammed: false };
     const t = new Tracer(machine, idx, pseudo, src, options.profile, { device: sig.id, kind: 'signal', index: i });
     const ref: SourceRef = { device: sig.id, kind: 'signal', index: i };
     const trace = (outcome: Outcome): RouteTrace => ({ source: ref, sourceName: name, sourceElement: sig.id, stages: t.stages, outcome, findings: t.findings });
     t.stages.push(
         makeStage(
             'device-write',
-            `KVM_SIGNAL_MSI ${name}`,
+            src.writeTitle,
             `KVM_SIGNAL_MSI ${hexGrouped(sig.address, sig.address > 0xffff_ffffn ? 16 : 8)} ← ${hex(sig.data)}${sig.devid !== undefined ? ` devid ${hex(sig.devid)}` : ''} (no requester id: straight to the in-kernel irqchip)`,
             { id: sig.id },
             () => [decodeMsiAddress(sig.address, { profile: options.profile, machine, data: sig.data }), decodeMsiData(sig.data, { profile: options.profile, machine, address: sig.address })],
@@ -974,6 +1184,24 @@ function routeSignal(machine: Machine, source: SourceRef, options: RouteOptions)
         return trace(t.fault('kvm-signal-unsupported', '', message, 'no MSI routing on XICS', { id: sig.id }));
     }
     return trace(routeMessage(t));
+}
+
+// The device-write stage's lazy parts. They read only t.src, t.source and what the Tracer was made with,
+// which never change after route() made the stage.
+
+function deviceWriteSummary(t: Tracer): string {
+    const { name, address, data, firmware, pending } = t.src;
+    return `${name} writes ${hexGrouped(address, hi32(address) ? 16 : 8)} ← ${hex(data)}${firmware ? ' (programmed by firmware)' : ''}${pending ? ` (${pending.reason.replace('-', ' ')})` : ''}`;
+}
+
+function deviceWriteDecodes(t: Tracer): ValueDecode[] {
+    const { profile, machine, device, src } = t;
+    return [decodeMsiAddress(src.address, { profile, machine, deviceId: device.id, data: src.data }), decodeMsiData(src.data, { profile, machine, deviceId: device.id, address: src.address })];
+}
+
+function spaprDeviceWriteDecodes(t: Tracer): ValueDecode[] {
+    const { profile, machine, device, src } = t;
+    return [describeVectorState(t.source!, { profile, machine }), decodePhbWindowAddress(src.address, src.data, { profile, machine, deviceId: device.id })];
 }
 
 function traceOf(t: Tracer, source: SourceRef, outcome: Outcome): RouteTrace {
@@ -990,11 +1218,12 @@ function traceOf(t: Tracer, source: SourceRef, outcome: Outcome): RouteTrace {
 export function route(machine: Machine, source: SourceRef, options: RouteOptions): RouteTrace {
     if (source.kind === 'signal') return routeSignal(machine, source, options);
     const idx = indexMachine(machine);
-    const device = idx.devices.get(source.device);
-    if (!device) throw new Error(`unknown device '${source.device}' in machine '${machine.id}'`);
+    const plan = devicePlanOf(idx, source.device);
+    if (!plan) throw new Error(`unknown device '${source.device}' in machine '${machine.id}'`);
+    const device = plan.device;
     const spapr = isSpaprRouted(machine);
-    const src = sourceMessage(device, source, spapr && device.irqAllocation ? (k) => firmwareMessage(machine, device, source.kind, k) : undefined);
-    const t = new Tracer(machine, idx, device, src, options.profile, source);
+    const src = sourceMessage(plan, source, spapr && device.irqAllocation ? (k) => firmwareMessage(machine, device, source.kind, k) : undefined);
+    const t = new Tracer(machine, idx, device, src, options.profile, source, plan);
 
     if (src.invalid) {
         const inv = src.invalid;
@@ -1005,18 +1234,7 @@ export function route(machine: Machine, source: SourceRef, options: RouteOptions
     const address = src.address;
     const { addrLo, addrHi } = t.cur;
     const remappable = isInterruptAddress(addrLo) && (addrLo & 0x10) !== 0;
-    const { name, data, firmware, pending } = src;
-    t.stages.push(
-        makeStage(
-            'device-write',
-            `${src.name} write`,
-            () => `${name} writes ${hexGrouped(address, addrHi ? 16 : 8)} ← ${hex(data)}${firmware ? ' (programmed by firmware)' : ''}${pending ? ` (${pending.reason.replace('-', ' ')})` : ''}`,
-            { id: src.element },
-            spapr
-                ? () => [describeVectorState(source, { profile: options.profile, machine }), decodePhbWindowAddress(address, src.data, { profile: options.profile, machine, deviceId: device.id })]
-                : () => [decodeMsiAddress(address, { profile: options.profile, machine, deviceId: device.id, data: src.data }), decodeMsiData(src.data, { profile: options.profile, machine, deviceId: device.id, address })],
-        ),
-    );
+    t.stages.push(new LazyStage('device-write', src.writeTitle, deviceWriteSummary, { id: src.element }, spapr ? spaprDeviceWriteDecodes : deviceWriteDecodes, t));
 
     if (src.pending?.reason === 'disabled' || (src.pending && src.unprogrammed)) {
         return traceOf(t, source, { kind: 'pending', reason: src.pending.reason, where: src.pending.where, element: { id: src.element } });
@@ -1051,7 +1269,7 @@ export function route(machine: Machine, source: SourceRef, options: RouteOptions
         );
     }
 
-    const irqfd = irqfdsOf(machine, source)[0];
+    const irqfd = firstIrqfdOf(machine, source);
     const outcome = irqfd ? routeIrqfd(t, irqfd) : routeCurrent(t);
     if (src.pending) {
         const p: PendingOutcome = { kind: 'pending', reason: src.pending.reason, where: src.pending.where, element: { id: src.element } };

@@ -26,32 +26,43 @@ export function maxRoutesOf(machine: Machine): number {
 }
 
 const srcKey = (s: Pick<SourceRef, 'device' | 'kind' | 'index'>): string => `${s.device}\u0000${s.kind}\u0000${s.index}`;
-/** (kind, index) within one device. */
-const vectorKey = (s: Pick<SourceRef, 'kind' | 'index'>): string => `${s.kind}\u0000${s.index}`;
 
-/** Per irqfd list: device → (kind, index) → irqfds; a device without irqfds is one map miss. */
-const irqfdCache = new WeakMap<readonly KvmIrqfd[], Map<string, Map<string, KvmIrqfd[]>>>();
+/**
+ * Per irqfd list: device → kind → index → irqfds; a device without irqfds is one map miss. Nested maps
+ * rather than a joined string key: route() asks once per call, and building the key was most of the cost.
+ */
+const irqfdCache = new WeakMap<readonly KvmIrqfd[], Map<string, Map<string, Map<number, KvmIrqfd[]>>>>();
 const routeCache = new WeakMap<readonly KvmRoute[], Map<number, KvmRoute[]>>();
 
-/** The irqfds that carry a source's interrupt (normally none or one). */
-export function irqfdsOf(machine: Machine, source: Pick<SourceRef, 'device' | 'kind' | 'index'>): KvmIrqfd[] {
+/** The irqfds that carry a source's interrupt, or undefined for none (no array made for the usual miss). */
+function irqfdListOf(machine: Machine, source: Pick<SourceRef, 'device' | 'kind' | 'index'>): KvmIrqfd[] | undefined {
     const list = machine.kvm.irqfds;
-    if (!list || list.length === 0) return [];
+    if (!list || list.length === 0) return undefined;
     let m = irqfdCache.get(list);
     if (!m) {
         m = new Map();
         for (const f of list) {
             let byDevice = m.get(f.source.device);
             if (!byDevice) m.set(f.source.device, (byDevice = new Map()));
-            const k = vectorKey(f.source);
-            const l = byDevice.get(k);
+            let byKind = byDevice.get(f.source.kind);
+            if (!byKind) byDevice.set(f.source.kind, (byKind = new Map()));
+            const l = byKind.get(f.source.index);
             if (l) l.push(f);
-            else byDevice.set(k, [f]);
+            else byKind.set(f.source.index, [f]);
         }
         irqfdCache.set(list, m);
     }
-    const byDevice = m.get(source.device);
-    return (byDevice && byDevice.get(vectorKey(source))) ?? [];
+    return m.get(source.device)?.get(source.kind)?.get(source.index);
+}
+
+/** The irqfds that carry a source's interrupt (normally none or one). */
+export function irqfdsOf(machine: Machine, source: Pick<SourceRef, 'device' | 'kind' | 'index'>): KvmIrqfd[] {
+    return irqfdListOf(machine, source) ?? [];
+}
+
+/** The first irqfd that carries a source's interrupt (the one route() follows), if any. */
+export function firstIrqfdOf(machine: Machine, source: Pick<SourceRef, 'device' | 'kind' | 'index'>): KvmIrqfd | undefined {
+    return irqfdListOf(machine, source)?.[0];
 }
 
 /** The routing entries of a GSI, in declaration order. */

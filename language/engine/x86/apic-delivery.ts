@@ -157,14 +157,26 @@ export function deliverToApics(msg: ApicMessage, targets: readonly ApicTarget[],
         note = 'phys_broadcast_lowest_prio_forced_fixed';
     }
     const lowestPriority = deliveryMode === 1 || msg.redirectionHint === 1;
-    const matched: number[] = [];
-    const accepted: number[] = [];
-    const disabled: number[] = [];
     // Fixed and lowest-priority interrupts are dropped by a software-disabled APIC (__apic_accept_irq);
     // NMI, INIT, SMI and ExtINT are not gated by the software enable.
     const needsEnabled = lowestPriority || deliveryMode === 0;
     const candidates = index && index.targets === targets ? index.candidates(msg) : undefined;
     const n = candidates ? candidates.length : targets.length;
+    if (candidates && n === 1) {
+        // The usual indexed physical destination: one candidate. Arrays made to size (a push into []
+        // reserves 16 slots), same result as the loop below.
+        const i = candidates[0];
+        const t = targets[i];
+        let out: DeliveryResult;
+        if (!matchDestination(t, msg, broadcastQuirkDisabled)) out = { matched: [], accepted: [], disabled: [], deliveryMode, lowestPriority };
+        else if (needsEnabled && !t.enabled) out = { matched: [i], accepted: [], disabled: [i], deliveryMode, lowestPriority };
+        else out = { matched: [i], accepted: [i], disabled: [], deliveryMode, lowestPriority };
+        if (note) out.note = note;
+        return out;
+    }
+    const matched: number[] = [];
+    const accepted: number[] = [];
+    const disabled: number[] = [];
     for (let c = 0; c < n; c++) {
         const i = candidates ? candidates[c] : c;
         const t = targets[i];

@@ -75,11 +75,17 @@ export function swizzleExtDestId(addrLo: number, addrHi: number): { addrLo: numb
  * then the ext-dest-id swizzle and KVM's route validity check (address_hi[7:0] ≠ 0 in x2APIC format).
  */
 export function decodeCompatMsi(addrLo: number, addrHi: number, data: number, opts: CompatOptions): CompatResult {
+    const m = decodeCompatMsiOrError(addrLo, addrHi, data, opts);
+    return typeof m === 'string' ? { ok: false, error: m } : { ok: true, msi: m };
+}
+
+/** decodeCompatMsi without the result wrapper (one object less per call, for route()). */
+export function decodeCompatMsiOrError(addrLo: number, addrHi: number, data: number, opts: CompatOptions): CompatMsi | CompatErrorCode {
     addrLo >>>= 0;
     addrHi >>>= 0;
     data >>>= 0;
-    if (!isInterruptAddress(addrLo)) return { ok: false, error: 'NOT_INTERRUPT_ADDRESS' };
-    if (addrLo & 0x10) return { ok: false, error: 'REMAPPABLE_FORMAT' };
+    if (!isInterruptAddress(addrLo)) return 'NOT_INTERRUPT_ADDRESS';
+    if (addrLo & 0x10) return 'REMAPPABLE_FORMAT';
     let swizzled = false;
     if (opts.extDestId) {
         const s = swizzleExtDestId(addrLo, addrHi);
@@ -90,30 +96,27 @@ export function decodeCompatMsi(addrLo: number, addrHi: number, data: number, op
     // The ext-dest-id feature needs KVM's x2APIC API (QEMU enables both together), so either option makes
     // KVM read address_hi.
     const wide = opts.x2apicFormat || opts.extDestId;
-    if (wide && (addrHi & 0xff) !== 0) return { ok: false, error: 'KVM_MSI_ROUTE_INVALID' };
+    if (wide && (addrHi & 0xff) !== 0) return 'KVM_MSI_ROUTE_INVALID';
     let destId = bits32(addrLo, 19, 12);
     if (wide) destId = (destId | ((addrHi >>> 8) << 8)) >>> 0;
     const dm = bits32(data, 10, 8);
     const rh = ((addrLo >>> 3) & 1) as 0 | 1;
     return {
-        ok: true,
-        msi: {
-            format: 'compat',
-            destMode: addrLo & 4 ? 'logical' : 'physical',
-            destId,
-            redirectionHint: rh,
-            vector: data & 0xff,
-            deliveryMode: dm,
-            deliveryModeName: deliveryModeName(dm),
-            level: ((data >>> 14) & 1) as 0 | 1,
-            trigger: data & 0x8000 ? 'level' : 'edge',
-            broadcast: destId === 0xff || destId === 0xffff_ffff,
-            lowestPriority: dm === 1 || rh === 1,
-            addrLo,
-            addrHi,
-            swizzled,
-            wide,
-        },
+        format: 'compat',
+        destMode: addrLo & 4 ? 'logical' : 'physical',
+        destId,
+        redirectionHint: rh,
+        vector: data & 0xff,
+        deliveryMode: dm,
+        deliveryModeName: deliveryModeName(dm),
+        level: ((data >>> 14) & 1) as 0 | 1,
+        trigger: data & 0x8000 ? 'level' : 'edge',
+        broadcast: destId === 0xff || destId === 0xffff_ffff,
+        lowestPriority: dm === 1 || rh === 1,
+        addrLo,
+        addrHi,
+        swizzled,
+        wide,
     };
 }
 

@@ -5,7 +5,7 @@
  * with remapping on whose table holds that one IRTE at the index the request selects) and prints what
  * vtdRemap returns.
  */
-import { CliError, EXIT_OK } from './errors.js';
+import { CliError, EXIT_OK, EXIT_PROBLEMS } from './errors.js';
 import {
     decodeCompatMsi,
     decodeIrte,
@@ -204,7 +204,7 @@ export function decodeCommand(addressText: string, dataText: string, options: De
             json.remap = { unit: { eim: s.iommu.eim, postedSupported: s.iommu.postedSupported, entries: 2 ** (s.iommu.irtaS + 1), sid: sid?.label ?? null }, ...remapJson(result) };
         }
         out.stdout(toJson(json));
-        return EXIT_OK;
+        return result?.result === 'fault' ? EXIT_PROBLEMS : EXIT_OK;
     }
 
     const lines = [...formatDecode(addressDecode, '', addressText16), '', ...formatDecode(dataDecode, '', hexGrouped(data, 8))];
@@ -218,5 +218,6 @@ export function decodeCommand(addressText: string, dataText: string, options: De
         );
     }
     for (const line of lines) out.stdout(line);
-    return EXIT_OK;
+    // Like `route`: a message that faults in remapping is a problem found.
+    return result?.result === 'fault' ? EXIT_PROBLEMS : EXIT_OK;
 }

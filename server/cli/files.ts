@@ -16,11 +16,16 @@ const REASONS: Record<string, string> = {
 };
 
 export async function readTextFile(path: string): Promise<string> {
+    let text: string;
     try {
-        return await readFile(path, 'utf8');
+        text = await readFile(path, 'utf8');
     } catch (e) {
         const code = (e as NodeJS.ErrnoException).code ?? '';
         const reason = REASONS[code] ?? (e as Error).message;
         throw new CliError(`cannot read '${path}': ${reason}`);
     }
+    // A NUL byte never occurs in a text file: say so once instead of a hundred syntax errors.
+    const nul = text.indexOf('\0');
+    if (nul >= 0) throw new CliError(`cannot read '${path}': not a text file (NUL byte at offset ${nul})`);
+    return text;
 }

@@ -33,7 +33,10 @@ export class FileLoader {
     }
 
     async load(path: string, text: string): Promise<LoadedFile> {
-        const uri = pathToFileURL(resolve(path)).href;
+        // Langium picks the language by the URI's extension: a file named otherwise (`topology.txt`, `Q35.IRQ`,
+        // `/dev/fd/63` from `check <(generate)`) is still read as .irq; it is printed with the path as typed.
+        let uri = pathToFileURL(resolve(path)).href;
+        if (!uri.endsWith('.irq')) uri += '.irq';
         const loaded = await this.headless.loadText(text, { uri, profile: this.profile });
         return { ...loaded, path, uri: loaded.document.uri.toString() };
     }

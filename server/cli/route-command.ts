@@ -172,5 +172,8 @@ export async function routeCommand(file: string, sourceText: string, options: Ro
             for (const f of trace.findings) out.stdout(`  ${formatFinding(f, whereText(f.element))}`);
         }
     }
-    return trace.outcome.kind === 'fault' ? EXIT_PROBLEMS : EXIT_OK;
+    // Problems found: the route faults, or the engine reports an error on the way (an unreachable
+    // destination or an illegal vector can still end in a "delivered" outcome to no CPU or a bad vector).
+    const errors = trace.findings.some((f) => f.severity === 'error');
+    return trace.outcome.kind === 'fault' || errors ? EXIT_PROBLEMS : EXIT_OK;
 }

@@ -35,8 +35,10 @@ export function evaluateExpression(sim: Simulator, st: SimState, expression: str
 
     if ((m = new RegExp(`^decode\\s+${NUMBER}(?:\\s+${NUMBER})?$`, 'i').exec(text))) {
         const address = num(m[1]);
-        const data = m[2] === undefined ? 0 : Number(num(m[2]) & 0xffff_ffffn);
+        const dataWide = m[2] === undefined ? 0n : num(m[2]);
         if (address > 0xffff_ffff_ffff_ffffn) throw new Error(`${m[1]} is wider than a 64-bit MSI address`);
+        if (dataWide > 0xffff_ffffn) throw new Error(`${m[2]} is wider than a 32-bit MSI data word`);
+        const data = Number(dataWide);
         const ctx = { profile: sim.profile, machine };
         const a = decodeMsiAddress(address, ctx);
         const d = decodeMsiData(data, { ...ctx, address });

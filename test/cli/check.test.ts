@@ -4,7 +4,10 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { lines, runCli } from './run-cli.js';
+import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { lines, REPO_ROOT, runCli } from './run-cli.js';
 
 const ERRORS = 'test/fixtures/cli/errors.irq';
 const SYNTAX = 'test/fixtures/cli/syntax.irq';
@@ -118,6 +121,36 @@ describe('irq-topology check', () => {
         const r = runCli('check', 'test/fixtures/cli');
         assert.equal(r.stderr, "irq-topology: cannot read 'test/fixtures/cli': it is a directory\n");
         assert.equal(r.status, 2);
+    });
+
+    it('a file not named *.irq (any case, /dev/fd/N of `<(generate)`) is read as .irq: same output as the .irq file', () => {
+        const dir = mkdtempSync(join(tmpdir(), 'irq-cli-'));
+        try {
+            for (const name of ['topology.txt', 'Q35.IRQ', 'no-extension']) {
+                const copy = join(dir, name);
+                copyFileSync(join(REPO_ROOT, ERRORS), copy);
+                const r = runCli('check', copy);
+                assert.equal(r.stderr, '', name);
+                assert.equal(r.stdout, runCli('check', ERRORS).stdout.split(ERRORS).join(copy), name);
+                assert.equal(r.status, 1, name);
+            }
+        } finally {
+            rmSync(dir, { recursive: true, force: true });
+        }
+    });
+
+    it('a binary file: one line saying it is not a text file, exit 2', () => {
+        const dir = mkdtempSync(join(tmpdir(), 'irq-cli-'));
+        try {
+            const bin = join(dir, 'blob.irq');
+            writeFileSync(bin, Buffer.from([0x7f, 0x45, 0x4c, 0x46, 0x02, 0x01, 0x01, 0x00, 0x00]));
+            const r = runCli('check', bin);
+            assert.equal(r.stdout, '');
+            assert.equal(r.stderr, `irq-topology: cannot read '${bin}': not a text file (NUL byte at offset 7)\n`);
+            assert.equal(r.status, 2);
+        } finally {
+            rmSync(dir, { recursive: true, force: true });
+        }
     });
 
     it('no file: usage error, exit 2', () => {

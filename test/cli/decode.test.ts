@@ -90,9 +90,9 @@ describe('irq-topology decode', () => {
         ]);
     });
 
-    it('--irte without EIM: destination bits 39:32 are reserved, the engine faults 0x24', () => {
+    it('--irte without EIM: destination bits 39:32 are reserved, the engine faults 0x24; exit 1 (a problem found)', () => {
         const r = runCli('decode', '0xfee0_0070', '0', '--irte', '0x0000_0001_0041_0001', '0x0000_0000_0004_0018');
-        assert.equal(r.status, 0);
+        assert.equal(r.status, 1);
         const out = lines(r.stdout);
         assert.ok(out.includes('  39:32   reserved        0x1        must be 0 (xAPIC mode)  <-- flagged'));
         const at = out.indexOf('VT-d remapping (IRTE 3 in a table of 4 entries, EIM off, posted interrupts unsupported, requester none: source-id check skipped, profile spec): fault');
@@ -109,6 +109,7 @@ describe('irq-topology decode', () => {
         const r = runCli('decode', '0xfee0_0010', '0', '--irte', '0x0000_0001_0041_0001', '0x0000_0000_0004_0018', '--eim', '--sid', '00:04.0');
         const out = lines(r.stdout);
         assert.ok(out.includes('  fault reason  0x26 IR_SID_ERR: source-id validation failed'), r.stdout);
+        assert.equal(r.status, 1);
     });
 
     it('--irte --json: the decodes and the remapping as data', () => {

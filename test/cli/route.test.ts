@@ -96,6 +96,15 @@ describe('irq-topology route', () => {
         assert.ok(lines(r.stdout).includes('    note: IRTE 5: not programmed (fault 0x22)'));
     });
 
+    it('a route that ends "delivered" with an error on the way (no CPU has the destination, an illegal vector): exit 1', () => {
+        const unreachable = runCli('route', 'examples/misconfigured.irq', 'a.msi[0]');
+        assert.match(unreachable.stdout, /x86-dest-unreachable/);
+        assert.equal(unreachable.status, 1);
+        const illegal = runCli('route', 'examples/misconfigured.irq', 'b.msi[0]');
+        assert.match(illegal.stdout, /x86-illegal-vector/);
+        assert.equal(illegal.status, 1);
+    });
+
     it('picks the machine that has the device; --machine selects one explicitly', () => {
         const auto = runCli('route', ROUTES, 'nvme.msi[1]');
         assert.equal(auto.status, 0);

@@ -284,6 +284,8 @@ describe('debug adapter: variables and the debug console', { skip }, () => {
         const hover = await dc.evaluateRequest({ expression: '0xfee0_0030', context: 'hover' });
         assert.equal(hover.body.result, '0xfee00030: remappable format, handle 1 → IRTE 1');
         await assert.rejects(evaluate('cpu 99'), { message: 'host has no CPU 99' });
+        // A data word wider than 32 bits is refused, not masked into something else.
+        await assert.rejects(evaluate('decode 0xfee00000 0x1_0000_0041'), { message: '0x1_0000_0041 is wider than a 32-bit MSI data word' });
         await assert.rejects(evaluate('bogus'), {
             message: "cannot evaluate 'bogus'. Expressions: decode ADDRESS DATA · irte [IOMMU] N · cpu N · pending DEVICE · DEVICE.msix[N] (also .msi[N], .ims[N]) · help",
         });

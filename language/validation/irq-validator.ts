@@ -348,7 +348,10 @@ export class IrqValidator {
 
     protected checkSidBusRange(range: Ast.SidBusRange, accept: ValidationAcceptor): void {
         if (range.start !== undefined && range.end !== undefined && range.start > range.end) {
-            accept('warning', `The bus range ${range.$cstNode?.text.replace(/^bus\s+/, '') ?? ''} is empty (start above end): no requester bus can match it.`, {
+            // Independent of the profile: the specification (and Linux) read SVT=10 as start..end, so the range is
+            // empty on conforming hardware; QEMU reads it the other way round (ROUTING.md §10.1) and would match.
+            const text = range.$cstNode?.text.replace(/^bus\s+/, '') ?? '';
+            accept('warning', `The bus range ${text} is empty (start above end): no requester bus can match it on hardware that follows the VT-d specification. QEMU reads SVT=10 ranges the other way round and would accept it, so a guest written for QEMU breaks elsewhere; write the range start..end.`, {
                 node: range, code: IrqCodes.SidBusRangeEmpty,
             });
         }

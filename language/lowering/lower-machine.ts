@@ -165,9 +165,14 @@ class MachineLowering {
         }
         this.ppc64 = arch === 'ppc64';
         const x2 = this.apic.mode === 'x2apic';
+        const x2apicApi = onOff(kvmNode?.x2apicApi, x2);
         const kvm: KvmConfig = {
-            x2apicApi: onOff(kvmNode?.x2apicApi, x2),
-            broadcastQuirkDisabled: kvmNode?.broadcastQuirk === undefined ? x2 : kvmNode.broadcastQuirk === 'off',
+            x2apicApi,
+            // KVM disables the xAPIC broadcast quirk only through KVM_CAP_X2APIC_API
+            // (KVM_X2APIC_API_DISABLE_BROADCAST_QUIRK), and QEMU sets that flag together with
+            // KVM_X2APIC_API_USE_32BIT_IDS (target/i386/kvm/kvm.c kvm_enable_x2apic): without the x2APIC API the
+            // quirk stays on, whatever the APIC mode.
+            broadcastQuirkDisabled: kvmNode?.broadcastQuirk === undefined ? x2apicApi : kvmNode.broadcastQuirk === 'off',
             extDestId: onOff(kvmNode?.extDestId, false),
         };
 

@@ -92,6 +92,10 @@ describe('lowering', () => {
         const custom = await lower('machine a { kvm { x2apic-api off broadcast-quirk on ext-dest-id on } apic x2apic iommu d vtd { eim off cfi on remapping off posted on table size 256 } }');
         // The `kvm` block is an element of its own (findings about the routing table sit on it).
         assert.deepEqual(custom.model.kvm, { x2apicApi: false, broadcastQuirkDisabled: false, extDestId: true, id: 'kvm:a' });
+        // Without the x2APIC API KVM keeps the broadcast quirk (it is a flag of KVM_CAP_X2APIC_API): an x2APIC
+        // machine with `x2apic-api off` and no `broadcast-quirk` setting has it on.
+        const noApi = await lower('machine a { kvm { x2apic-api off } apic x2apic cpus 0..1 }');
+        assert.deepEqual(noApi.model.kvm, { x2apicApi: false, broadcastQuirkDisabled: false, extDestId: false, id: 'kvm:a' });
         const { irtes, ...iommu } = custom.model.iommus[0];
         assert.deepEqual(iommu, { kind: 'vtd', id: 'iommu:a:d', name: 'd', remapping: false, eim: false, cfi: true, irtaS: 7, postedSupported: true });
         assert.equal(irtes.size, 0);

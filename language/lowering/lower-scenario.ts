@@ -21,6 +21,7 @@ import { busRangeSid } from '../engine-api.js';
 import { bitLength } from '../values/number-literal.js';
 import type { LoweredMachine, LoweringProblem } from './lower-machine.js';
 import { rangeForProperty } from './source-map.js';
+import { IrqCodes } from '../validation/diagnostic-codes.js';
 
 /** Code of an unknown device / IOMMU name (the linker's own code, so the CLI prints it as `linking`). */
 export const UNKNOWN_NAME = 'linking-error';
@@ -143,6 +144,11 @@ class ScenarioLowering {
                 if (!iommu?.name || !ev.irte?.ref || !text || !/^[0-9]+$/.test(text)) return undefined;
                 const iommuId = this.machine.nodeToId.get(iommu);
                 if (!iommuId) return undefined;
+                const contradiction = contradictoryFlag(ev);
+                if (contradiction) {
+                    this.problems.push({ code: IrqCodes.DuplicateSetting, message: `\`${contradiction.set}\` and \`${contradiction.clear}\` contradict each other: write one of them.`, node: ev, property: contradiction.property });
+                    return undefined;
+                }
                 return { id, kind: 'update-irte', iommu: iommuId, index: Number(text), patch: irtePatchOf(ev), invalidate: ev.invalidate ?? false };
             }
             case 'InvalidateEvent': {
@@ -221,9 +227,30 @@ function tooWide(ev: AstNode): boolean {
 }
 
 /** The fields an `update` names, as the engine's patch (numbers already checked against their widths). */
+/** The flags an `update` can set and clear: (set property, clear property, how each is written). */
+const FLAG_PAIRS = [
+    ['notPresent', 'present', 'not-present', 'present'],
+    ['posted', 'postedOff', 'posted', 'posted off'],
+    ['rh', 'rhOff', 'rh', 'rh off'],
+    ['fpd', 'fpdOff', 'fpd', 'fpd off'],
+    ['urgent', 'urgentOff', 'urgent', 'urgent off'],
+] as const;
+
+/** A flag the event both sets and clears (`rh … rh off`), with the property to put the error on (the clearing one). */
+function contradictoryFlag(ev: Ast.UpdateEvent): { set: string; clear: string; property: string } | undefined {
+    for (const [on, off, setText, clearText] of FLAG_PAIRS) if (ev[on] && ev[off]) return { set: setText, clear: clearText, property: off };
+    return undefined;
+}
+
 export function irtePatchOf(ev: Ast.UpdateEvent): IrtePatch {
     const patch: IrtePatch = {};
     if (ev.posted) patch.posted = true;
+    if (ev.postedOff) patch.posted = false;
+    if (ev.present) patch.present = true;
+    if (ev.notPresent) patch.present = false;
+    if (ev.rhOff) patch.redirectionHint = false;
+    if (ev.fpdOff) patch.fpd = false;
+    if (ev.urgentOff) patch.urgent = false;
     if (ev.vector !== undefined) patch.vector = Number(ev.vector & 0xffn);
     if (ev.dest !== undefined) patch.dest = Number(ev.dest & 0xffff_ffffn);
     if (ev.deliveryMode !== undefined) patch.deliveryMode = ev.deliveryMode;
@@ -231,7 +258,6 @@ export function irtePatchOf(ev: Ast.UpdateEvent): IrtePatch {
     if (ev.destMode !== undefined) patch.destMode = ev.destMode;
     if (ev.rh) patch.redirectionHint = true;
     if (ev.fpd) patch.fpd = true;
-    if (ev.notPresent) patch.notPresent = true;
     if (ev.urgent) patch.urgent = true;
     if (ev.descriptor !== undefined) patch.pda = ev.descriptor & 0xffff_ffff_ffff_ffffn;
     if (ev.avail !== undefined) patch.avail = Number(ev.avail & 0xfn);

@@ -23,7 +23,7 @@ const findNodeForProperty = (cst: CstNode | undefined, property: string) => (cst
 const SINGLE_SETTINGS: Record<string, readonly string[]> = {
     Iommu: ['remapping', 'eim', 'cfi', 'posted', 'tableSize'],
     Irte: ['posted', 'vector', 'dest', 'deliveryMode', 'trigger', 'destMode', 'rh', 'fpd', 'notPresent', 'sid', 'sq', 'svt', 'descriptor', 'urgent', 'avail'],
-    UpdateEvent: ['posted', 'vector', 'dest', 'deliveryMode', 'trigger', 'destMode', 'rh', 'fpd', 'notPresent', 'sid', 'sq', 'svt', 'descriptor', 'urgent', 'avail'],
+    UpdateEvent: ['posted', 'vector', 'dest', 'deliveryMode', 'trigger', 'destMode', 'rh', 'fpd', 'notPresent', 'sid', 'sq', 'svt', 'descriptor', 'urgent', 'avail', 'present', 'postedOff', 'rhOff', 'fpdOff', 'urgentOff'],
     Device: ['msi', 'msix', 'ims', 'irq', 'vfio'],
     Msi: ['vectors', 'capable', 'is64', 'perVectorMask', 'address', 'data', 'masked', 'pending', 'disabled', 'latch'],
     Msix: ['functionMasked', 'disabled'],

@@ -5,9 +5,12 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Machine } from '../../language/engine/index.js';
+import { encodeIrte } from '../../language/engine/vtd/irte.js';
 import {
     checkScenario,
+    irteDiff,
     faultRecords,
+    patchIrte,
     Simulator,
     type Scenario,
     type ScenarioEvent,
@@ -439,5 +442,202 @@ describe('snapshots and determinism', () => {
         // The generator yields the same steps as running event by event.
         const all = [...new Simulator(m, scenario(m, events), { profile: 'spec' }).steps()];
         assert.deepEqual(all.map((s) => s.stage.summary), steps.flat().map((s) => s.stage.summary));
+    });
+});
+
+describe('failed deliveries and events that cannot happen', () => {
+    /** EIM off: an IRTE holds an 8-bit destination (bits 47:40). */
+    function xapicRemapped(): Machine {
+        const pci = bus('pci0', 0, { iommu: 'iommu:dmar0' });
+        return machine({
+            apic: { mode: 'x2apic', logical: 'flat' },
+            cpus: cpus(8, 'x2apic'),
+            kvm: kvm({ x2apicApi: true, broadcastQuirkDisabled: true }),
+            iommus: [vtd('dmar0', { eim: false, irtes: { 0: { vector: 0x41, dest: 2, sid: 0x18 } } })],
+            buses: [pci],
+            devices: [device('nic', '00:03.0', pci, { msix: msix('nic', 2, [entry('nic', 'msix', 0, 0xfee0_0010n, 0)]) })],
+        });
+    }
+    const wide: EventSpec[] = [
+        { kind: 'update-irte', iommu: 'iommu:dmar0', index: 0, patch: { dest: 0x100 }, invalidate: true },
+        { kind: 'fire', source: v('nic', 'msix', 0) },
+    ];
+
+    test('a fault during the scenario is a finding on the event that sent the message, with the IRTE and the update that wrote it', () => {
+        const m = xapicRemapped();
+        assert.deepEqual(checkScenario(m, scenario(m, wide), { profile: 'spec' }), [
+            {
+                code: 'scenario-fault',
+                severity: 'warning',
+                message:
+                    "nic.msix[0] faults here (`fire nic.msix[0]`): VT-d fault 0x24 (IR_IRTE_RSVD) at dmar0: IRTE 0 sets reserved bits (48); the destination needs more than 8 bits: set `eim on` or use an APIC ID ≤ 0xFF. Recorded in dmar0's fault log (#1).",
+                element: { id: 'event:s:1' },
+                related: [
+                    { element: { id: 'irte:dmar0:0' }, message: 'dmar0: IRTE 0 reserved bits 48' },
+                    { element: { id: 'event:s:0' }, message: 'IRTE 0 as `update dmar0.irte 0` (event 1) wrote it' },
+                ],
+            },
+        ]);
+        // QEMU reads the 8-bit destination (0x0) and delivers to CPU 0: nothing to report.
+        assert.deepEqual(checkScenario(m, scenario(m, wide), { profile: 'qemu' }), []);
+    });
+
+    test('the update step shows the destination as written, reserved bits included', () => {
+        const { steps } = run(xapicRemapped(), wide);
+        assert.deepEqual(brief(steps[0]), [
+            'interrupt-remapping: IRTE 0: dest 0x2 → 0x100 (needs EIM: dest[23:8] is in the reserved bits 63:48) in memory',
+            'interrupt-remapping: dmar0: interrupt entry cache invalidated (index 0): nothing was cached for IRTE 0',
+        ]);
+        // Other reserved bits an entry sets are listed too (bits 14:12 here, written raw).
+        const lo = 0x0041_0001n | (2n << 40n);
+        assert.equal(irteDiff({ lo, hi: 0n }, { lo: lo | 0x7000n, hi: 0n }, false), 'reserved bits none → 14:12');
+        assert.equal(irteDiff({ lo, hi: 0n }, { lo: lo | (0x1_00n << 40n), hi: 0n }, false), 'dest 0x2 → 0x102 (needs EIM: dest[23:8] is in the reserved bits 63:48)');
+        assert.equal(irteDiff({ lo, hi: 0n }, { lo: lo | (1n << 32n), hi: 0n }, false), 'reserved bits none → 32');
+    });
+
+    test('a not-present IRTE faults on every delivery: with FPD=1 it is still reported, as not recorded', () => {
+        for (const fpd of [false, true]) {
+            const m = remapped({ fpd });
+            const findings = checkScenario(m, scenario(m, [
+                { kind: 'update-irte', iommu: 'iommu:dmar0', index: 2, patch: { notPresent: true }, invalidate: true },
+                { kind: 'unmask', source: v('nic', 'msix', 2) },
+                { kind: 'fire', source: v('nic', 'msix', 2) },
+            ]), { profile: 'spec' });
+            assert.deepEqual(findings.map((f) => [f.code, f.element.id, f.related.map((r) => [r.element.id, r.message])]), [
+                ['scenario-fault', 'event:s:2', [['irte:dmar0:2', 'dmar0: IRTE 2 not present'], ['event:s:0', 'IRTE 2 as `update dmar0.irte 2` (event 1) wrote it']]],
+            ]);
+            assert.match(findings[0].message, /^nic\.msix\[2\] faults here \(`fire nic\.msix\[2\]`\): VT-d fault 0x22 \(IR_ENTRY_P\) at dmar0: IRTE 2 is not present/);
+            // The engine's message already says that FPD=1 keeps the fault out of the log.
+            assert.match(findings[0].message, fpd ? /FPD=1 in the IRTE: the fault is not recorded, but the interrupt is still blocked\.$/ : /Recorded in dmar0's fault log \(#1\)\.$/);
+        }
+    });
+
+    test('a fault the unmask releases is reported on the unmask; a message outside the interrupt window on the fire', () => {
+        const m = remapped();
+        const findings = checkScenario(m, scenario(m, [
+            { kind: 'mask', source: v('nic', 'msix', 0) },
+            { kind: 'fire', source: v('nic', 'msix', 0) },
+            { kind: 'update-irte', iommu: 'iommu:dmar0', index: 0, patch: { notPresent: true }, invalidate: true },
+            { kind: 'unmask', source: v('nic', 'msix', 0) },
+            { kind: 'mask', source: v('nic', 'msix', 1) },
+            { kind: 'write', source: v('nic', 'msix', 1), address: 0xfed0_0000n },
+            { kind: 'unmask', source: v('nic', 'msix', 1) },
+            { kind: 'fire', source: v('nic', 'msix', 1) },
+        ]), { profile: 'spec' });
+        assert.deepEqual(findings.map((f) => [f.code, f.element.id, f.related.map((r) => [r.element.id, r.element.property, r.message])]), [
+            ['scenario-fault', 'event:s:3', [['irte:dmar0:0', undefined, 'dmar0: IRTE 0 not present'], ['event:s:2', undefined, 'IRTE 0 as `update dmar0.irte 0` (event 3) wrote it']]],
+            ['scenario-fault', 'event:s:7', [['msix:nic:1', 'address', 'nic.msix[1]: 0xfed0_0000 outside 0xFEE window']]],
+        ]);
+        assert.match(findings[0].message, /^nic\.msix\[0\] faults here \(`unmask nic\.msix\[0\]`\): VT-d fault 0x22/);
+    });
+
+    test('a message that reaches no CPU is a lost interrupt', () => {
+        const m = xapicRemapped();
+        const findings = checkScenario(m, scenario(m, [
+            { kind: 'update-irte', iommu: 'iommu:dmar0', index: 0, patch: { dest: 0x55 }, invalidate: true },
+            { kind: 'fire', source: v('nic', 'msix', 0) },
+        ]), { profile: 'spec' });
+        assert.deepEqual(findings, [
+            {
+                code: 'scenario-pending-lost',
+                severity: 'warning',
+                message: "nic.msix[0]: no CPU accepts physical destination 0x55; the interrupt is lost. Point the IRTE's destination at a CPU that exists and whose local APIC is enabled.",
+                element: { id: 'event:s:1' },
+                related: [
+                    { element: { id: 'irte:dmar0:0', property: 'dest' }, message: 'IRTE 0 of dmar0: physical dest 0x55' },
+                    { element: { id: 'event:s:0' }, message: 'IRTE 0 as `update dmar0.irte 0` (event 1) wrote it' },
+                ],
+            },
+        ]);
+    });
+
+    test('`eoi` and `affinity` on a CPU the machine does not have', () => {
+        const m = remapped();
+        const findings = checkScenario(m, scenario(m, [
+            { kind: 'eoi', cpu: 99 },
+            { kind: 'affinity', source: v('nic', 'msix', 0), cpu: 77, unsafe: false },
+        ]), { profile: 'spec' });
+        assert.deepEqual(findings, [
+            {
+                code: 'scenario-unknown-cpu',
+                severity: 'error',
+                message: 'q35 has no CPU 99 (its CPUs: 0..7): the EOI does nothing.',
+                element: { id: 'event:s:0', property: 'cpu' },
+                related: [{ element: { id: 'machine:q35' }, message: 'machine q35' }],
+            },
+            {
+                code: 'scenario-unknown-cpu',
+                severity: 'error',
+                message: "q35 has no CPU 77 (its CPUs: 0..7): nic.msix[0]'s affinity does not change.",
+                element: { id: 'event:s:1', property: 'cpu' },
+                related: [{ element: { id: 'machine:q35' }, message: 'machine q35' }],
+            },
+        ]);
+    });
+
+    test('an update the IRTE cannot hold, and an affinity change to a CPU the IRTE or the message cannot name', () => {
+        const m = xapicRemapped();
+        m.cpus.push({ id: 'cpu:8', index: 8, apicId: 0x100_0000, mode: 'x2apic', enabled: true });
+        const findings = checkScenario(m, scenario(m, [
+            { kind: 'update-irte', iommu: 'iommu:dmar0', index: 0, patch: { dest: 0x100_0000 }, invalidate: true },
+            { kind: 'affinity', source: v('nic', 'msix', 0), cpu: 8, unsafe: false },
+        ]), { profile: 'spec' });
+        assert.deepEqual(findings, [
+            {
+                code: 'scenario-update-unencodable',
+                severity: 'error',
+                message: 'IRTE 0 of dmar0 cannot be written: IRTE dest 0x1000000 cannot be written without EIM. The IRTE is not changed: the rest of the scenario runs with the entry it had.',
+                element: { id: 'event:s:0', property: 'dest' },
+                related: [{ element: { id: 'irte:dmar0:0' }, message: 'IRTE 0 of dmar0 (EIM off: 8-bit destinations)' }],
+            },
+            {
+                code: 'scenario-update-unencodable',
+                severity: 'error',
+                message: 'affinity of nic.msix[0] → CPU 8 (APIC ID 0x1000000): IRTE 0 cannot hold it: IRTE dest 0x1000000 cannot be written without EIM. The IRTE is not changed.',
+                element: { id: 'event:s:1', property: 'cpu' },
+                related: [{ element: { id: 'irte:dmar0:0' }, message: 'IRTE 0 of dmar0 (EIM off: 8-bit destinations)' }],
+            },
+        ]);
+        const ws = workstation();
+        ws.cpus.push({ id: 'cpu:8', index: 8, apicId: 0x100, mode: 'x2apic', enabled: true });
+        const compat = checkScenario(ws, scenario(ws, [{ kind: 'affinity', source: v('eth', 'msix', 0), cpu: 8, unsafe: false }]), { profile: 'spec' });
+        assert.deepEqual(compat.map((f) => [f.code, f.element, f.related.map((r) => [r.element, r.message])]), [
+            [
+                'scenario-update-unencodable',
+                { id: 'event:s:0', property: 'cpu' },
+                [
+                    [{ id: 'msix:eth:0', property: 'address' }, "eth.msix[0]'s message"],
+                    [{ id: 'cpu:8', property: 'apicId' }, 'CPU 8 has APIC ID 0x100'],
+                ],
+            ],
+        ]);
+    });
+});
+
+describe('IRTE updates clear flags too', () => {
+    test('`present`, `rh off`, `fpd off`, `posted off`, `urgent off`: a false flag clears it, an absent one keeps it', () => {
+        const lo = encodeIrte({ vector: 0x41, dest: 2, present: false, redirectionHint: true, fpd: true }, { eim: true });
+        const cleared = patchIrte(lo.lo, lo.hi, { present: true, redirectionHint: false, fpd: false }, true);
+        assert.deepEqual(cleared, encodeIrte({ vector: 0x41, dest: 2 }, { eim: true }));
+        assert.deepEqual(patchIrte(lo.lo, lo.hi, { vector: 0x42 }, true), encodeIrte({ vector: 0x42, dest: 2, present: false, redirectionHint: true, fpd: true }, { eim: true }));
+        // `notPresent` (hand-built patches) still clears P; `present` wins when both are given.
+        assert.equal(irteDiff(cleared, patchIrte(cleared.lo, cleared.hi, { notPresent: true }, true), true), 'present true → false');
+        const posted = encodeIrte({ vector: 0x60, posted: true, pda: 0x7f3c_0040n, urgent: true }, { eim: true });
+        assert.deepEqual(patchIrte(posted.lo, posted.hi, { posted: false, dest: 3 }, true), encodeIrte({ vector: 0x60, dest: 3 }, { eim: true }));
+        assert.deepEqual(patchIrte(posted.lo, posted.hi, { urgent: false }, true), encodeIrte({ vector: 0x60, posted: true, pda: 0x7f3c_0040n }, { eim: true }));
+    });
+
+    test('a not-present IRTE programmed by the scenario delivers', () => {
+        const m = remapped();
+        const events: EventSpec[] = [
+            { kind: 'update-irte', iommu: 'iommu:dmar0', index: 2, patch: { notPresent: true }, invalidate: true },
+            { kind: 'update-irte', iommu: 'iommu:dmar0', index: 2, patch: { present: true, dest: 5 }, invalidate: true },
+            { kind: 'unmask', source: v('nic', 'msix', 2) },
+            { kind: 'fire', source: v('nic', 'msix', 2) },
+        ];
+        const { steps } = run(m, events);
+        assert.deepEqual(brief(steps[1])[0], 'interrupt-remapping: IRTE 2: present false → true, dest 0x6 → 0x5 in memory');
+        assert.equal(steps[3].find((s) => s.stage.kind === 'apic-delivery')!.stage.summary, 'physical dest 0x5 → CPU 5 · fixed');
+        assert.deepEqual(checkScenario(m, scenario(m, events), { profile: 'spec' }), []);
     });
 });

@@ -222,8 +222,9 @@ const EXPECTED: Record<string, Expectation> = {
         },
     },
     'scenario-stale-iec.irq': {
-        // `update dmar0.irte 0 dest 6` without invalidation: the next fire still went to CPU 3.
-        diagnostics: ['34:3 warning scenario-irte-not-invalidated'],
+        // `update dmar0.irte 0 dest 6` without invalidation: the next fire still went to CPU 3. IRTE 2 freed
+        // (not-present) while the device can still send it: the last fire faults 0x22 (both profiles).
+        diagnostics: ['34:3 warning scenario-irte-not-invalidated', '42:3 warning scenario-fault'],
         routes: {
             'nic.msix[0]': '→ IRTE 0 → CPU 3 · vec 0x41 · fixed · edge',
             'nic.msix[1]': '→ IRTE 1 → CPU 4 · vec 0x42 · fixed · edge',

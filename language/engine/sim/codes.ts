@@ -27,7 +27,24 @@ export const SIM_DIAGNOSTIC_CODES = {
         severity: 'warning',
         title: 'interrupt lost',
         description:
-            'An interrupt the device raised is never delivered: the capability was disabled (nothing is sent, nothing is recorded), the vector was already pending (the PBA holds one bit, so the two interrupts merge), the vector was already requested in the CPU\'s IRR (the requests merge), or the capability was disabled while the vector was pending and never enabled again (ROUTING.md §7).',
+            'An interrupt the device raised is never delivered: the capability was disabled (nothing is sent, nothing is recorded), the vector was already pending (the PBA holds one bit, so the two interrupts merge), the vector was already requested in the CPU\'s IRR (the requests merge), the message reached no CPU (its destination matches no enabled local APIC), or the capability was disabled while the vector was pending and never enabled again (ROUTING.md §7).',
+    },
+    'scenario-fault': {
+        severity: 'warning',
+        title: 'interrupt faulted during the scenario',
+        description:
+            'A message the scenario sends (a `fire`, or the `unmask`, `function-mask … off`, `enable`, `eoi` or `affinity` that releases a held interrupt) is blocked on its way: a VT-d fault (an IRTE not present, reserved bits set, a source-id mismatch, …; recorded in the IOMMU\'s fault log unless the IRTE has FPD=1), a write outside the interrupt window, a remappable message without remapping. Reported on the event that sent the message, with the element that caused the fault and the event that last wrote the IRTE.',
+    },
+    'scenario-unknown-cpu': {
+        severity: 'error',
+        title: 'no such CPU',
+        description: 'An `eoi cpu N` or `affinity … cpu N` event names a CPU index the scenario\'s machine does not declare: the event does nothing.',
+    },
+    'scenario-update-unencodable': {
+        severity: 'error',
+        title: 'new value does not fit the IRTE or the message',
+        description:
+            'An `update IOMMU.irte N` sets a value the IRTE format cannot hold (a destination above 0xFF_FFFF without EIM, a posted descriptor address not 64-byte aligned, …), or an `affinity` change names a CPU whose APIC ID the new IRTE or compatibility-format message cannot express: the IRTE (or message) is not changed, and the rest of the scenario runs with the old one.',
     },
     'scenario-left-pending': {
         severity: 'info',

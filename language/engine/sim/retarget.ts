@@ -11,23 +11,23 @@ import type { IrtePatch } from './scenario.js';
 
 /**
  * An IRTE with `patch` applied: the entry is decoded into fields (as the hardware reads it with this EIM),
- * the patch overrides the fields it names, and the engine encodes the result. Throws RangeError for a value
+ * the patch overrides the fields it names (a flag `false` clears it), and the engine encodes the result. Throws RangeError for a value
  * the format cannot hold (e.g. a destination above 0xFF_FFFF without EIM).
  */
 export function patchIrte(lo: bigint, hi: bigint, patch: IrtePatch, eim: boolean): { lo: bigint; hi: bigint } {
     const f = irteFieldsOf(lo, hi, { eim });
     const spec: IrteSpec = {
-        present: f.present && !patch.notPresent,
-        fpd: f.fpd || patch.fpd === true,
-        posted: f.posted || patch.posted === true,
+        present: patch.present ?? (patch.notPresent ? false : f.present),
+        fpd: patch.fpd ?? f.fpd,
+        posted: patch.posted ?? f.posted,
         vector: patch.vector ?? f.vector,
         avail: patch.avail ?? f.avail,
         dest: patch.dest ?? f.dest,
         deliveryMode: patch.deliveryMode ?? f.deliveryMode,
         trigger: patch.trigger ?? f.trigger,
         destMode: patch.destMode ?? f.destMode,
-        redirectionHint: f.redirectionHint || patch.redirectionHint === true,
-        urgent: f.urgent || patch.urgent === true,
+        redirectionHint: patch.redirectionHint ?? f.redirectionHint,
+        urgent: patch.urgent ?? f.urgent,
         pda: patch.pda ?? f.pda,
         sid: patch.sid ?? f.sid,
         sq: patch.sq ?? f.sq,

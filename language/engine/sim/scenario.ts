@@ -20,11 +20,15 @@ export interface Scenario {
 export type VectorSource = SourceRef & { kind: 'msi' | 'msix' | 'ims' };
 
 /**
- * IRTE fields an `update` sets (the others keep their value). Flags (`rh`, `fpd`, `not-present`, `posted`,
- * `urgent`) can only be turned on, as the language writes them; `sid` without `svt` selects requester-id
- * validation (bus-range validation for a bus range), as in an `irte` block.
+ * IRTE fields an `update` sets (the others keep their value). A flag is set by `true` and cleared by
+ * `false` (`rh` / `rh off`, `fpd` / `fpd off`, `urgent` / `urgent off`, `posted` / `posted off`,
+ * `not-present` / `present`); `sid` without `svt` selects requester-id validation (bus-range validation for a
+ * bus range), as in an `irte` block.
  */
 export interface IrtePatch {
+    /** P: `present` (true) or `not-present` (false). */
+    present?: boolean;
+    /** IM: the posted format (true) or the remapped format (false). */
     posted?: boolean;
     vector?: number;
     dest?: number;
@@ -33,6 +37,7 @@ export interface IrtePatch {
     destMode?: 'physical' | 'logical';
     redirectionHint?: boolean;
     fpd?: boolean;
+    /** The same as `present: false` (kept for callers that build patches by hand); `present` wins when both are given. */
     notPresent?: boolean;
     sid?: number;
     sq?: string;

@@ -39,7 +39,7 @@ import {
 import { irteUsedBy, route } from '../route.js';
 import { firmwareMessage, isSpaprRouted } from '../spapr/machine.js';
 import type { ElementRef, Finding, RouteTrace, Stage, ValueDecode } from '../trace.js';
-import { irteFieldsOf } from '../vtd/irte.js';
+import { irteFieldsOf, irteReservedMask, irteReservedViolations, irteWords, type IrteFields } from '../vtd/irte.js';
 import { decodeRemappableRequest } from '../vtd/remappable-msi.js';
 import { composeCompatAddress, isInterruptAddress } from '../x86/msi-compat.js';
 import { formatBdf, requesterIdOf } from '../vtd/source-id.js';
@@ -651,8 +651,10 @@ export class Simulator {
                     return notes;
                 }
                 if (n === 0) {
-                    (notes ??= []).push({ kind: 'lost', message: `${name}: no CPU accepts ${o.destMode} destination ${hex(o.destId)}; the interrupt is lost.` });
+                    const message = `${name}: no CPU accepts ${o.destMode} destination ${hex(o.destId)}; the interrupt is lost.`;
+                    (notes ??= []).push({ kind: 'lost', message });
                     run.count('lost');
+                    run.find('scenario-pending-lost', `${message} Point the ${o.irte ? `IRTE's` : `message's`} destination at a CPU that exists and whose local APIC is enabled.`, { id: run.ev.id }, this.faultRelated(run, trace, name, 'x86-dest-unreachable'));
                     return notes;
                 }
                 let targets: number[];
@@ -734,9 +736,42 @@ export class Simulator {
                     }
                 }
                 (notes ??= []).push({ kind: 'fault', message: `${o.message}${recorded}` });
+                run.find('scenario-fault', `${name} faults here (\`${describeEvent(run.ev, this.index)}\`): ${o.message}${o.fpd === 1 ? '' : recorded}`, { id: run.ev.id }, this.faultRelated(run, trace, name));
                 return notes;
             }
         }
+    }
+
+    /**
+     * Related information of a delivery that failed: the element the engine blames (the IRTE field, the
+     * entry's address, …; an IRTE the model does not declare is its IOMMU), and the event that last wrote
+     * the IRTE the IOMMU read, when the scenario wrote it.
+     */
+    private faultRelated(run: Run, trace: RouteTrace, name: string, code?: string): Finding['related'] {
+        const o = trace.outcome;
+        const finding = trace.findings.find((f) => f.code === (code ?? (o.kind === 'fault' ? o.code : undefined)));
+        const detail = o.kind === 'fault' ? o.detail ?? o.name : o.kind === 'delivered' ? `${o.destMode} dest ${hex(o.destId)}` : undefined;
+        const out: Finding['related'] = [];
+        const irte = o.kind === 'fault' ? o.irte : o.kind === 'delivered' ? o.irte : undefined;
+        const p = irte ? this.index.iommuPos.get(irte.iommu) : undefined;
+        if (irte && p !== undefined) {
+            const base = this.index.baseSlot(p, irte.index);
+            const iommu = this.index.iommuAt(p);
+            const property = base && finding?.element.id === base.id ? finding.element.property : undefined;
+            const element: ElementRef = base ? (property ? { id: base.id, property } : { id: base.id }) : { id: iommu.id };
+            out.push({ element, message: detail?.includes(`IRTE ${irte.index}`) ? `${iommu.name}: ${detail}` : `IRTE ${irte.index} of ${iommu.name}${detail ? `: ${detail}` : ''}` });
+            // The copy the IOMMU read: the table's, unless the interrupt entry cache holds another one.
+            const written = run.irt[p].get(irte.index);
+            const cached = run.iec[p].get(irte.index);
+            if (written && (!cached || cached.cid === written.cid)) {
+                const by = this.scenario.events[written.by];
+                out.push({ element: { id: by.id }, message: `IRTE ${irte.index} as \`${describeEvent(by, this.index)}\` (event ${written.by + 1}) wrote it` });
+            }
+            return out;
+        }
+        if (finding) out.push({ element: finding.element, message: detail ? `${name}: ${detail}` : name });
+        else out.push({ element: { id: trace.sourceElement }, message: name });
+        return out;
     }
 
     private faultIommu(source: VectorSource): number | undefined {
@@ -930,8 +965,12 @@ export class Simulator {
         try {
             next = patchIrte(old.lo, old.hi, patch, iommu.eim);
         } catch (e) {
-            const message = `IRTE ${index} cannot be written: ${e instanceof Error ? e.message : String(e)}.`;
+            const why = errorText(e);
+            const message = `IRTE ${index} cannot be written: ${why}.`;
             run.push(new LazyStage('interrupt-remapping', `IRTE ${index} update (${iommu.name})`, message, this.irteElement(p, index)), [{ kind: 'info', message }]);
+            run.find('scenario-update-unencodable', `IRTE ${index} of ${iommu.name} cannot be written: ${why}. The IRTE is not changed: the rest of the scenario runs with the entry it had.`, { id: run.ev.id, property: patchPropertyOf(why) }, [
+                { element: this.irteElement(p, index), message: `IRTE ${index} of ${iommu.name}${iommu.eim ? '' : ' (EIM off: 8-bit destinations)'}` },
+            ]);
             return;
         }
         this.writeIrte(run, p, index, next, invalidate, false, '');
@@ -996,6 +1035,7 @@ export class Simulator {
         if (pos === undefined) {
             const message = `${this.machine.name} has no CPU ${cpuIndex}: the affinity does not change.`;
             run.push(new LazyStage('cpu', `${name} affinity`, message, { id: run.ev.id }), [{ kind: 'info', message }]);
+            this.unknownCpu(run, cpuIndex, `${name}'s affinity does not change`);
             return;
         }
         const cpu = this.index.cpuAt(pos);
@@ -1018,8 +1058,11 @@ export class Simulator {
             try {
                 next = patchIrte(table.lo, table.hi, { dest: cpu.apicId, destMode: 'physical' }, iommu.eim);
             } catch (e) {
-                const message = `${via}IRTE ${o.irte.index} cannot hold it: ${e instanceof Error ? e.message : String(e)}.`;
+                const message = `${via}IRTE ${o.irte.index} cannot hold it: ${errorText(e)}.`;
                 run.push(new LazyStage('interrupt-remapping', `${name} affinity`, message, { id: o.irte.element }), [{ kind: 'info', message }]);
+                run.find('scenario-update-unencodable', `${message} The IRTE is not changed.`, { id: run.ev.id, property: 'cpu' }, [
+                    { element: this.irteElement(p, o.irte.index), message: `IRTE ${o.irte.index} of ${iommu.name}${iommu.eim ? '' : ' (EIM off: 8-bit destinations)'}` },
+                ]);
                 return;
             }
             this.writeIrte(run, p, o.irte.index, next, !unsafe, true, unsafe ? `${via}(unsafe: no IEC invalidation) ` : via);
@@ -1031,6 +1074,10 @@ export class Simulator {
         if (!rt.ok) {
             const message = `${via}${rt.reason}; the message is not changed.`;
             run.push(new LazyStage('device-write', `${name} affinity`, message, { id: this.vectorElement(key, source), property: 'address' }), [{ kind: 'info', message }]);
+            run.find('scenario-update-unencodable', message, { id: run.ev.id, property: 'cpu' }, [
+                { element: { id: this.vectorElement(key, source), property: 'address' }, message: `${name}'s message` },
+                { element: { id: cpu.id, property: 'apicId' }, message: `CPU ${cpu.index} has APIC ID ${hex(cpu.apicId)}` },
+            ]);
             return;
         }
         const oldMessage = { address: vs.address, data: vs.data };
@@ -1064,6 +1111,7 @@ export class Simulator {
         if (pos === undefined) {
             const message = `${this.machine.name} has no CPU ${cpuIndex}.`;
             run.push(new LazyStage('cpu', 'EOI', message, { id: run.ev.id }), [{ kind: 'info', message }]);
+            this.unknownCpu(run, cpuIndex, 'the EOI does nothing');
             return;
         }
         const element: ElementRef = { id: this.index.cpuAt(pos).id };
@@ -1096,6 +1144,16 @@ export class Simulator {
             this.putVector(run, key, source, vs, {}, ['remoteIrr', 'held']);
             if (sv.held) this.raise(run, source, key, 'EOI: the held request is sent');
         }
+    }
+
+    private unknownCpu(run: Run, cpuIndex: number, effect: string): void {
+        const known = this.machine.cpus.map((c) => c.index);
+        run.find(
+            'scenario-unknown-cpu',
+            `${this.machine.name} has no CPU ${cpuIndex}${known.length ? ` (its CPUs: ${cpuList(known)})` : ' (it declares no CPUs)'}: ${effect}.`,
+            { id: run.ev.id, property: 'cpu' },
+            [{ element: { id: this.machine.id }, message: `machine ${this.machine.name}` }],
+        );
     }
 
     private currentRoute(st: StateView, pos: number): { address: bigint; data: number } {
@@ -1196,6 +1254,30 @@ export function checkScenario(machine: Machine, scenario: Scenario, options: Sim
 
 // ---------------------------------------------------------------------------------------------------------
 
+/** '0..7, 16' (sorted CPU indexes, runs collapsed). */
+function cpuList(indexes: number[]): string {
+    const sorted = [...new Set(indexes)].sort((a, b) => a - b);
+    const parts: string[] = [];
+    for (let i = 0; i < sorted.length; ) {
+        let j = i;
+        while (j + 1 < sorted.length && sorted[j + 1] === sorted[j] + 1) j++;
+        parts.push(j === i ? String(sorted[i]) : `${sorted[i]}..${sorted[j]}`);
+        i = j + 1;
+    }
+    return parts.join(', ');
+}
+
+function errorText(e: unknown): string {
+    return e instanceof Error ? e.message : String(e);
+}
+
+/** The `update` field an IRTE encoder error names ('IRTE dest 0x1000000 cannot …' → 'dest'), for the diagnostic's range. */
+function patchPropertyOf(message: string): string | undefined {
+    const field = /^IRTE (\w+)/.exec(message)?.[1];
+    const properties: Record<string, string> = { dest: 'dest', pda: 'descriptor', vector: 'vector', avail: 'avail', sid: 'sid' };
+    return field ? properties[field] : undefined;
+}
+
 function maskRegister(source: VectorSource): string {
     return source.kind === 'msix' ? 'the entry\'s Vector Control mask bit' : source.kind === 'msi' ? `MSI Mask bit ${source.index}` : 'the IMS entry\'s mask';
 }
@@ -1215,7 +1297,9 @@ export function irteDiff(a: { lo: bigint; hi: bigint }, b: { lo: bigint; hi: big
     cmp('present', x.present, y.present);
     cmp('format', x.posted ? 'posted' : 'remapped', y.posted ? 'posted' : 'remapped');
     cmp('vector', x.vector, y.vector, (v: number) => hex(v));
-    if (!x.posted || !y.posted) cmp('dest', x.dest, y.dest, (v: number) => hex(v));
+    // Without EIM the hardware reads an 8-bit destination (bits 47:40); a wider one written by the scenario sits
+    // in the reserved bits 63:48 (what the encoder does so that it faults rather than aliasing): show it all.
+    if (!x.posted || !y.posted) cmp('dest', destText(a, x, eim), destText(b, y, eim));
     cmp('delivery', x.deliveryMode, y.deliveryMode, (v: number) => deliveryModeLabel(v));
     cmp('trigger', x.trigger, y.trigger);
     cmp('dest mode', x.destMode, y.destMode);
@@ -1227,7 +1311,27 @@ export function irteDiff(a: { lo: bigint; hi: bigint }, b: { lo: bigint; hi: big
     cmp('sq', x.sq, y.sq);
     cmp('svt', x.svt, y.svt);
     cmp('avail', x.avail, y.avail);
+    cmp('reserved bits', reservedText(a, x.posted, eim), reservedText(b, y.posted, eim));
     return out.length ? out.join(', ') : 'unchanged';
+}
+
+/** An IRTE's destination as written: without EIM, dest[7:0] from bits 47:40 and dest[23:8] from the reserved 63:48. */
+function destText(e: { lo: bigint; hi: bigint }, f: IrteFields, eim: boolean): string {
+    if (eim || f.posted) return hex(f.dest);
+    const w1 = irteWords(e.lo, e.hi).w1;
+    const wide = (w1 >>> 16) & 0xffff;
+    return wide === 0 ? hex(f.dest) : `${hex(((wide << 8) | f.dest) >>> 0)} (needs EIM: dest[23:8] is in the reserved bits 63:48)`;
+}
+
+/**
+ * The reserved bits an IRTE sets (as the specification counts them, with posted-interrupt support), other
+ * than the xAPIC destination overflow destText shows: 'none', or '13:12, 39:32'.
+ */
+function reservedText(e: { lo: bigint; hi: bigint }, posted: boolean, eim: boolean): string {
+    const w = irteWords(e.lo, e.hi);
+    if (!eim && !posted) w.w1 = w.w1 & 0xffff;
+    const bits = irteReservedViolations(w, irteReservedMask(posted, 'spec', eim, true));
+    return bits.length ? bits.join(', ') : 'none';
 }
 
 function ridBdf(rid: number, segment: number): { segment: number; bus: number; device: number; fn: number } {

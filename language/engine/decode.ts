@@ -8,10 +8,12 @@ import { gsiMappingOf, irqfdsOfGsi, maxRoutesOf, routesOfGsi } from './kvm/routi
 import type { Bdf, Device, ElementId, Iommu, Machine, Phb, Profile, SourceRef } from './model.js';
 import { effectiveMask, vectorStateOf } from './pci/vector-state.js';
 import { firmwareMessage, isSpaprRouted, phbMaxDevs, phbModel, phbOfDevice, phbWindowSize, spaprIndex, xicsOf, xiveOf } from './spapr/machine.js';
+import { spaprLegacyDecode, spaprLegacyParts } from './spapr/phb-msi.js';
 import { indexMachine } from './machine-index.js';
 import type { DecodedField, ValueDecode } from './trace.js';
-import { vtdRemap, type RemapOutput } from './vtd/remap.js';
+import { prepareVtdUnit, vtdRemap, VTD_FAULTS, type RemapOutput } from './vtd/remap.js';
 import { swappedAddressCandidate, swappedDataCandidate } from './x86/byte-swap.js';
+import { deliverToApics } from './x86/apic-delivery.js';
 import { deliveryModeLabel } from './x86/delivery-mode.js';
 import { compatAddressFields, compatDataFields, decodeCompatMsi, isInterruptAddress, type CompatOptions } from './x86/msi-compat.js';
 import {
@@ -23,12 +25,14 @@ import {
     irteReservedMask,
     irteReservedViolations,
     irteWords,
+    irteTableEntries,
     irteXapicDestOverflow,
+    IRTA_S_MAX,
     SVT_NAMES,
 } from './vtd/irte.js';
 import { remappableAddressFields, remappableDataFields, decodeRemappableRequest } from './vtd/remappable-msi.js';
 import { checkSourceId, expectedIrteSource, formatBdf, NO_SID, requesterIdOf } from './vtd/source-id.js';
-import { slotWords, vtdRuntime } from './vtd/unit.js';
+import { vtdRuntime } from './vtd/unit.js';
 
 /** Plain-data context of a decode. Everything is optional except the profile. */
 export interface DecodeContext {
@@ -42,7 +46,10 @@ export interface DecodeContext {
     address?: bigint;
     /** For an MSI address: the data word sent with it (its subhandle when SHV=1); 0 when not given. */
     data?: number;
-    /** For an IRTE: the requester id of the request that reads it (for source-id validation, §2.6 step 9). */
+    /**
+     * The requester id of the request (source-id validation, §2.6 step 9): of an IRTE, the request that reads
+     * it; of an address or data word, the request that carries it. Default: the device's, else none.
+     */
     requesterId?: number;
     /** For an IRTE: its index in the table. */
     index?: number;
@@ -55,21 +62,24 @@ interface Resolved {
     device?: Device;
     iommu?: Iommu;
     kvm: CompatOptions;
+    /** The requester id of the request: the context's, else the device's, else NO_SID. */
+    rid: number;
 }
 
 function resolve(ctx: DecodeContext): Resolved {
     const m = ctx.machine;
-    if (!m) return { kvm: { x2apicFormat: false, extDestId: false } };
+    if (!m) return { kvm: { x2apicFormat: false, extDestId: false }, rid: ctx.requesterId ?? NO_SID };
     const idx = indexMachine(m);
     const device = ctx.deviceId ? idx.devices.get(ctx.deviceId) : undefined;
     let iommu = ctx.iommuId ? idx.iommus.get(ctx.iommuId) : undefined;
     if (!iommu && device) iommu = idx.iommuOfBus(device.bus);
-    return { machine: m, device, iommu, kvm: { x2apicFormat: m.kvm.x2apicApi, extDestId: m.kvm.extDestId } };
+    const rid = ctx.requesterId ?? (device ? requesterIdOf(m, device).rid : NO_SID);
+    return { machine: m, device, iommu, kvm: { x2apicFormat: m.kvm.x2apicApi, extDestId: m.kvm.extDestId }, rid };
 }
 
 /** 'behind dmar0 (VT-d, IR on, EIM on, CFI off, 256 entries)'. */
 export function describeIommu(iommu: Iommu): string {
-    return `${iommu.name} (VT-d, IR ${iommu.remapping ? 'on' : 'off'}, EIM ${iommu.eim ? 'on' : 'off'}, CFI ${iommu.cfi ? 'on' : 'off'}, ${2 ** (iommu.irtaS + 1)} entries${iommu.postedSupported ? ', posted interrupts' : ''})`;
+    return `${iommu.name} (VT-d, IR ${iommu.remapping ? 'on' : 'off'}, EIM ${iommu.eim ? 'on' : 'off'}, CFI ${iommu.cfi ? 'on' : 'off'}, ${irteTableEntries(iommu)} entries${iommu.postedSupported ? ', posted interrupts' : ''})`;
 }
 
 function contextLines(ctx: DecodeContext, r: Resolved, withKvm: boolean): string[] {
@@ -89,18 +99,106 @@ function cpuNameForApicId(machine: Machine | undefined, apicId: number): string 
     return cpu ? `CPU ${cpu.index}` : undefined;
 }
 
-function irteStateText(r: Resolved, index: number, profile: Profile): string {
-    const iommu = r.iommu;
-    if (!iommu) return '';
-    if (index >= 2 ** (iommu.irtaS + 1)) return `beyond the table of ${2 ** (iommu.irtaS + 1)} entries (fault 0x21)`;
-    const slot = iommu.irtes.get(index);
-    if (!slot) return 'not programmed (fault 0x22)';
-    const w = slotWords(slot);
-    if ((w.w0 & 1) === 0) return 'not present (fault 0x22)';
-    const f = irteFieldsOfWords(w, iommu.eim);
-    if (f.posted && iommu.postedSupported && profile === 'spec') return `present, posted, vector ${hex(f.vector)}`;
-    const cpu = cpuNameForApicId(r.machine, f.dest);
-    return `present, vector ${hex(f.vector)} → dest ${hex(f.dest)}${cpu ? ` (${cpu})` : ''}`;
+/**
+ * The CPUs a message the IOMMU composed reaches: the same APIC matching the route's delivery stage does
+ * (deliverToApics, ROUTING.md §1.5), over the destination, mode, delivery mode and RH that vtdRemap read
+ * from the IRTE (the composed message carries exactly these, §2.6 step 11). Undefined when the machine
+ * declares no CPUs (a decode without a file), so no CPU is named then.
+ */
+function remappedTargetsText(machine: Machine | undefined, r: RemapOutput): string | undefined {
+    if (!machine || machine.cpus.length === 0) return undefined;
+    const idx = indexMachine(machine);
+    const d = deliverToApics(
+        { destId: r.dest, destMode: r.destMode ? 'logical' : 'physical', deliveryMode: r.deliveryMode, redirectionHint: r.redirectionHint },
+        idx.apicTargets,
+        machine.kvm.broadcastQuirkDisabled,
+        idx.apicIndex,
+    );
+    const names = (list: number[]): string =>
+        list
+            .map((i) => machine.cpus[i])
+            .sort((a, b) => a.apicId - b.apicId || a.index - b.index)
+            .map((c) => `CPU ${c.index}`)
+            .join(', ');
+    if (d.accepted.length > 0) return `${d.lowestPriority && d.accepted.length > 1 ? 'one of ' : ''}${names(d.accepted)}`;
+    if (d.disabled.length > 0) return `no CPU: ${names(d.disabled)} ${d.disabled.length === 1 ? 'has its' : 'have their'} APIC disabled`;
+    return 'no CPU';
+}
+
+/** 'IRTE 6 (handle 0x4 + subhandle 0x2)': the entry a remappable request selects, as vtdRemap computed it. */
+function selectedIrteText(r: RemapOutput): string {
+    if (!r.shv) return `IRTE ${r.index}`;
+    const wrapped = r.index !== r.handle + r.subhandle;
+    return `IRTE ${r.index} (handle ${hex(r.handle)} + subhandle ${hex(r.subhandle)}${wrapped ? `, wrapped at 16 bits` : ''})`;
+}
+
+/**
+ * What the IOMMU does with a remappable request, from the vtdRemap result the route computes too (the
+ * ROUTING.md §2.6 order): the fault and its reason, or what the IRTE delivers and to which CPUs.
+ * `entries` and `slotWritten` describe the table for the 0x21 / 0x22 texts; `rid` is the requester id checked.
+ */
+function remapNote(r: RemapOutput, o: { entries: number; eim: boolean; postedSupported: boolean; profile: Profile; machine?: Machine; rid: number; slotWritten: boolean }): string {
+    const fault = ` (fault ${hex(r.faultReason)})`;
+    switch (r.cause) {
+        case 'addr-hi':
+            return `address bits 63:32 are set: the request faults before any IRTE is read${fault}`;
+        case 'addr-window':
+            return `address bits 31:20 are not 0xFEE: the request faults before any IRTE is read${fault}`;
+        case 'shv-data':
+            // The specification checks data[31:16] before the index (step 4); QEMU only after the entry is read (§10.5).
+            return r.index < 0
+                ? `SHV=1 with data[31:16] set: the request faults before any IRTE is read${fault}`
+                : `${selectedIrteText(r)}: present, but SHV=1 with data[31:16] set${fault}`;
+        default:
+            break;
+    }
+    const head = `${selectedIrteText(r)}: `;
+    switch (r.cause) {
+        case 'index':
+            return `${head}beyond the table of ${o.entries} entries${fault}`;
+        case 'read':
+            return `${head}cannot be read: the table runs past the host address width${fault}`;
+        case 'not-present':
+            return `${head}${o.slotWritten ? 'not present' : 'not programmed'}${fault}`;
+        case 'reserved': {
+            const w = r.irte!;
+            const f = irteFieldsOfWords(w, o.eim);
+            const viol = irteReservedViolations(w, irteReservedMask(f.posted, o.profile, o.eim, o.postedSupported));
+            return `${head}present, but reserved bits set: ${viol.join(', ')}${fault}`;
+        }
+        case 'svt-reserved':
+            return `${head}present, but SVT=11 is reserved${fault}`;
+        case 'sid-mismatch':
+        case 'bus-out-of-range': {
+            const f = irteFieldsOfWords(r.irte!, o.eim);
+            const have = f.svt === 2 ? `bus range ${hexPad(f.sid >>> 8, 2)}..${hexPad(f.sid & 0xff, 2)}` : `sid ${formatRid(f.sid)}${f.sq ? ` (sq ${f.sq})` : ''}`;
+            return `${head}present, but it verifies ${have} (${SVT_NAMES[f.svt]}) and the requester is ${formatRid(o.rid)}${fault}`;
+        }
+        case 'ok':
+            break;
+        default:
+            return `${head}${VTD_FAULTS[r.faultReason]?.title ?? r.cause}${fault}`;
+    }
+    if (r.result === 'posted') return `${head}present, posted, vector ${hex(r.vector)}${r.urgent ? ' (urgent)' : ''}`;
+    const targets = remappedTargetsText(o.machine, r);
+    return `${head}present, vector ${hex(r.vector)} → ${r.destMode ? 'logical ' : ''}dest ${hex(r.dest)}${targets ? ` (${targets})` : ''}`;
+}
+
+/**
+ * A unit as large as any (2^16 entries, every entry readable, nothing programmed): vtdRemap over it gives the
+ * index a request selects (QEMU's 16-bit wrap included) when no IRTE is known.
+ */
+const ANY_TABLE = prepareVtdUnit({ enabled: true, eime: true, cfis: false, irtaS: IRTA_S_MAX, postedSupported: false });
+
+/**
+ * What an IRTE index holds when no entry was ever written there (the debugger's `irte N`): beyond the table
+ * (0x21), unreadable (0x23), or all-zero, so not present (0x22) — the faults vtdRemap raises for it.
+ */
+export function unwrittenIrteText(iommu: Iommu, index: number): string {
+    const unit = vtdRuntime(iommu).unit;
+    if (index >= unit.entries) return `beyond the table of ${unit.entries} entries (fault 0x21)`;
+    if (index >= unit.readableEntries) return 'cannot be read: the table runs past the host address width (fault 0x23)';
+    return 'never written (reads as not present: fault 0x22)';
 }
 
 /** Marks the fields with these bit ranges as the cause of a fault or warning. */
@@ -115,14 +213,14 @@ function flagSetBits(fields: DecodedField[], ...bits: string[]): void {
 
 /**
  * What the context's IOMMU does with a request (vtdRemap, ROUTING.md §2.6), so a decode flags the field
- * that causes the fault; undefined when no IOMMU remaps it. The requester id is the device's, if known.
+ * that causes the fault; undefined when no IOMMU remaps it. The requester id is the context's, else the
+ * device's, else none (source-id check skipped).
  */
 function remapInContext(r: Resolved, profile: Profile, addrLo: number, addrHi: number, data: number): RemapOutput | undefined {
     const iommu = r.iommu;
     if (!iommu?.remapping) return undefined;
     const rt = vtdRuntime(iommu);
-    const sid = r.device && r.machine ? requesterIdOf(r.machine, r.device).rid : NO_SID;
-    return vtdRemap({ addrLo, addrHi, data, sid, ioapic: false }, rt.unit, rt.read, profile);
+    return vtdRemap({ addrLo, addrHi, data, sid: r.rid, ioapic: false }, rt.unit, rt.read, profile);
 }
 
 /** Decode of a 64-bit MSI address. */
@@ -139,16 +237,44 @@ export function decodeMsiAddress(address: bigint, ctx: DecodeContext): ValueDeco
         summary = `not an interrupt address: ${hexGrouped(address, hi ? 16 : 8)} is outside 0xFEE0_0000..0xFEEF_FFFF, an ordinary memory write`;
     } else if (remappable) {
         fields = remappableAddressFields(lo, hi);
+        const remap = remapInContext(r, ctx.profile, lo, hi, ctx.data ?? 0);
         // 0x21: the handle (with the subhandle) indexes past the table; its set parts are the cause.
-        if (remapInContext(r, ctx.profile, lo, hi, ctx.data ?? 0)?.cause === 'index') flagSetBits(fields, '19:5', '2');
+        if (remap?.cause === 'index') flagSetBits(fields, '19:5', '2');
         const req = decodeRemappableRequest(lo, 0);
         summary = `remappable format, handle ${req.handle}${req.shv ? `, SHV=1 → IRTE ${req.handle} + subhandle (data[15:0])` : ` → IRTE ${req.handle}`}`;
-        if (!r.iommu?.remapping) {
-            notes.push(r.iommu ? `${r.iommu.name} has remapping off: this message cannot be delivered` : 'no IOMMU remaps this device: a remappable-format message cannot be delivered');
-        } else if (!req.shv) {
-            notes.push(`IRTE ${req.handle}: ${irteStateText(r, req.handle, ctx.profile)}`);
+        // With SHV=1 and no data word, the subhandle (so the entry) is not known.
+        const subhandleUnknown = req.shv === 1 && ctx.data === undefined;
+        const unknownText = `IRTE ${req.handle} + subhandle: the data word (its subhandle) is not given, so the entry is not known`;
+        if (remap) {
+            const iommu = r.iommu!;
+            notes.push(
+                subhandleUnknown
+                    ? unknownText
+                    : remapNote(remap, {
+                          entries: irteTableEntries(iommu),
+                          eim: iommu.eim,
+                          postedSupported: iommu.postedSupported,
+                          profile: ctx.profile,
+                          machine: r.machine,
+                          rid: r.rid,
+                          slotWritten: remap.index >= 0 && iommu.irtes.has(remap.index),
+                      }),
+            );
+        } else if (r.iommu) {
+            notes.push(`${r.iommu.name} has remapping off: this message cannot be delivered`);
+        } else if (r.device) {
+            notes.push('no IOMMU remaps this device: a remappable-format message cannot be delivered');
+        } else if (subhandleUnknown) {
+            notes.push(unknownText);
         } else {
-            notes.push(`IRTE ${req.handle} + subhandle: base entry ${irteStateText(r, req.handle, ctx.profile)}`);
+            // No device and no IOMMU (a decode without a file, or of a bare value): say which entry the request
+            // selects, and that no table is known to read it from.
+            const sel = vtdRemap({ addrLo: lo, addrHi: hi, data: ctx.data ?? 0, sid: NO_SID, ioapic: false }, ANY_TABLE, () => undefined, ctx.profile);
+            notes.push(
+                sel.cause === 'not-present'
+                    ? `${selectedIrteText(sel)}: ${r.machine ? 'no IOMMU is known for this message' : 'no IRTE given'}, so where the message goes is not known`
+                    : remapNote(sel, { entries: ANY_TABLE.entries, eim: true, postedSupported: false, profile: ctx.profile, rid: NO_SID, slotWritten: false }),
+            );
         }
     } else {
         fields = compatAddressFields(lo, hi, r.kvm);
@@ -216,7 +342,7 @@ export function decodeIrte(lo: bigint, hi: bigint, ctx: DecodeContext): ValueDec
     const postedView = f.posted && postedSupported && ctx.profile === 'spec';
     const fields = irteDecodedFields(w, { eim, postedSupported, profile: ctx.profile });
     // 0x26: the source-id check (§2.6 step 9) of a present entry against the requester, when known.
-    const rid = ctx.requesterId ?? (r.device && r.machine ? requesterIdOf(r.machine, r.device).rid : undefined);
+    const rid = r.rid === NO_SID ? undefined : r.rid;
     if (f.present && rid !== undefined) {
         const check = checkSourceId(f.svt, f.sq, f.sid, rid, ctx.profile);
         if (check === 'mismatch') flagBits(fields, '79:64', '81:80', '83:82');
@@ -370,37 +496,41 @@ export function decodePhbWindowAddress(address: bigint, data: number, ctx: Decod
             notes,
         };
     }
-    // Legacy: ndev = off >> 16, vec = ((off & 0xFFFF) >> 2) | data, irq = msi_table[ndev].irq + vec.
-    const ndev = Number(off >> 16n);
-    const addrVec = Number((off & 0xffffn) >> 2n);
-    const vec = (addrVec | data) >>> 0;
+    // Legacy (ROUTING.md §5.1): the slot and vector come from spaprLegacyParts, the verdict from spaprLegacyDecode
+    // with the same inputs the route gives it.
+    const { ndev, addrVec, vec } = spaprLegacyParts(off, data);
     const max = phbMaxDevs(phb);
     const table = spaprIndex(m).legacyTable(phb.id);
+    const res = spaprLegacyDecode(
+        { icsOffset: xics.first, nrIrqs: xics.last - xics.first + 1, msiWinAddr: phb.msiWindow, windowSize: size, maxDevs: max, msiTable: table.msiTable },
+        address,
+        data,
+    );
     const owner = ndev < max ? table.slots[ndev] : undefined;
     const alloc = owner?.irqAllocation;
+    const badSlot = !res.ok && (res.error === 'NDEV_OVERFLOW' || res.error === 'MSI_NOT_CONFIGURED');
     const hiBit = Math.max(16, (size - 1n).toString(2).length - 1);
     const fields: DecodedField[] = [
-        field('ndev (slot)', hiBit, 16, ndev, String(ndev), ndev >= max ? `past the ${max} msi_table slots` : owner ? `msi_table[${ndev}]: ${owner.name}, IRQs ${hex(alloc!.base)}..${hex(alloc!.base + alloc!.count - 1)}` : 'slot not configured', ndev >= max || !owner),
+        field('ndev (slot)', hiBit, 16, ndev, String(ndev), ndev >= max ? `past the ${max} msi_table slots` : owner && !badSlot ? `msi_table[${ndev}]: ${owner.name}, IRQs ${hex(alloc!.base)}..${hex(alloc!.base + alloc!.count - 1)}` : 'slot not configured', badSlot),
         field('vector (address)', 15, 2, addrVec, String(addrVec), 'MSI-X vector number firmware put in the address'),
         field('Data', 31, 0, data, hex(data), data ? `ORed into the vector (MSI: the device's vector number) → vec ${vec}` : 'ORed into the vector (0)'),
     ];
     let summary: string;
-    if (ndev >= max) {
+    if (!res.ok && res.error === 'NDEV_OVERFLOW') {
         summary = `slot ${ndev} is past msi_table (${max} slots): spapr-ndev-overflow`;
         notes.push('the 2012 decoder read past msi_table here (ROUTING.md §10.9)');
-    } else if (!owner) {
+    } else if (!res.ok && res.error === 'MSI_NOT_CONFIGURED') {
         summary = `slot ${ndev}, vector ${vec}: the slot is not configured`;
-    } else if (vec >= alloc!.count) {
-        summary = `slot ${ndev} (${owner.name}), vector ${vec}: past the ${alloc!.count} allocated vector(s)`;
+    } else if (!res.ok && res.error === 'VECTOR_OUT_OF_RANGE') {
+        summary = `slot ${ndev} (${owner!.name}), vector ${vec}: past the ${alloc!.count} allocated vector(s)`;
         fields.push(field('vec', 31, 0, vec, String(vec), `not below ${alloc!.count}`, true));
     } else {
-        const irq = alloc!.base + vec;
-        const inRange = inIcs(irq);
-        const xive = inRange ? xiveOf(m, irq, alloc) : undefined;
-        summary = inRange
-            ? `slot ${ndev} (${owner.name}), vector ${vec} → XICS irq ${hex(irq)} (source ${hex(irq - xics.first)}) → server ${xive!.server} · priority ${xive!.priority}`
-            : `slot ${ndev} (${owner.name}), vector ${vec} → IRQ ${hex(irq)}, outside the XICS sources`;
-        if (device && owner !== device) notes.push(`slot ${ndev} belongs to ${owner.name}, not ${device.name}`);
+        const irq = res.ok ? res.irq : res.irq!;
+        const xive = res.ok ? xiveOf(m, irq, alloc) : undefined;
+        summary = res.ok
+            ? `slot ${ndev} (${owner!.name}), vector ${vec} → XICS irq ${hex(irq)} (source ${hex(res.icsSource)}) → server ${xive!.server} · priority ${xive!.priority}`
+            : `slot ${ndev} (${owner!.name}), vector ${vec} → IRQ ${hex(irq)}, outside the XICS sources`;
+        if (device && owner !== device) notes.push(`slot ${ndev} belongs to ${owner!.name}, not ${device.name}`);
     }
     return { title: `PHB ${phb.name} MSI window write (legacy model)`, context, fields, summary, busBytes, notes };
 }

@@ -23,6 +23,7 @@ export {
     describePhb,
     describeGsi,
     describeVectorState,
+    unwrittenIrteText,
     type DecodeContext,
 } from './decode.js';
 
@@ -90,6 +91,11 @@ export {
     ridOf,
     busRangeSid,
     formatRid,
+    irteTableEntries,
+    irtaSForIndex,
+    IRTA_S_MAX,
+    IRTE_MAX_ENTRIES,
+    PCI_DEVICES_PER_BUS,
     SVT_NAMES,
     SQ_MASKS,
     SQ_MEANINGS,
@@ -177,7 +183,16 @@ export { msixLayout, msixTableBytes, msixPbaBytes, vfioFindings, vfioPageSize, V
 export { gsiMappingOf, maxRoutesOf, irqfdsOf, irqfdsOfGsi, routesOfGsi, kvmMachineFindings, shareableMsiRoutes, type SharedRouteGroup } from './kvm/routing.js';
 
 // sPAPR (pseries): PHB MSI decode, XICS
-export { spaprLegacyDecode, spaprCurrentDecode, SPAPR_LEGACY_MAX_DEVS, SPAPR_LEGACY_SLOT_SIZE, type SpaprResult, type SpaprError } from './spapr/phb-msi.js';
+export {
+    spaprLegacyDecode,
+    spaprLegacyParts,
+    spaprCurrentDecode,
+    SPAPR_LEGACY_MAX_DEVS,
+    SPAPR_LEGACY_SLOT_SIZE,
+    type SpaprResult,
+    type SpaprError,
+    type SpaprLegacyParts,
+} from './spapr/phb-msi.js';
 export {
     isSpaprRouted,
     phbOfDevice,

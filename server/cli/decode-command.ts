@@ -17,7 +17,10 @@ import {
     hex,
     hexGrouped,
     irtePda,
+    irteTableEntries,
     irteWords,
+    irtaSForIndex,
+    IRTA_S_MAX,
     NO_SID,
     parseBdf,
     prepareVtdUnit,
@@ -66,13 +69,6 @@ function parseSid(text: string): { rid: number; label: string } {
     return { rid, label: hex(rid) };
 }
 
-/** Entries of the smallest table (2^(S+1), S ≤ 15) that holds `index`; larger indexes fault 0x21 as they should. */
-function tableSizeExponent(index: number): number {
-    let s = 0;
-    while (s < 15 && 2 ** (s + 1) <= index) s++;
-    return s;
-}
-
 interface RemapSetup {
     machine: Machine;
     iommu: VtdIommu;
@@ -81,7 +77,11 @@ interface RemapSetup {
     hi: bigint;
 }
 
-function setup(index: number, lo: bigint, hi: bigint, opts: DecodeOptions): RemapSetup {
+/**
+ * A unit with remapping on whose table holds the one IRTE at `index`, sized (IRTA.S) as the smallest table
+ * that holds it (larger indexes fault 0x21 as they should), or `irtaS` when given.
+ */
+function setup(index: number, lo: bigint, hi: bigint, opts: DecodeOptions, irtaS = irtaSForIndex(index)): RemapSetup {
     const iommu: VtdIommu = {
         kind: 'vtd',
         id: `iommu:decode:${IOMMU_NAME}`,
@@ -89,7 +89,7 @@ function setup(index: number, lo: bigint, hi: bigint, opts: DecodeOptions): Rema
         remapping: true,
         eim: !!opts.eim,
         cfi: false,
-        irtaS: tableSizeExponent(index),
+        irtaS,
         postedSupported: !!opts.posted,
         irtes: new Map([[index, { id: `irte:decode:${IOMMU_NAME}:${index}`, index, lo, hi }]]),
     };
@@ -180,17 +180,22 @@ export function decodeCommand(addressText: string, dataText: string, options: De
     let irteDecode: ValueDecode | undefined;
     let result: RemapOutput | undefined;
     if (irte && remappable) {
-        const { index } = decodeRemappableRequest(addrLo, data);
+        const rid = sid?.rid ?? NO_SID;
+        // The index the engine reads (QEMU wraps handle + subhandle at 16 bits): probe the largest table; a
+        // request that faults before the index is computed keeps handle + subhandle.
+        const probe = remap(setup(0, irte.lo, irte.hi, options, IRTA_S_MAX), address, data, rid, profile);
+        const index = probe.index >= 0 ? probe.index : decodeRemappableRequest(addrLo, data).index;
         s = setup(index, irte.lo, irte.hi, options);
-        irteDecode = decodeIrte(irte.lo, irte.hi, { profile, machine: s.machine, iommuId: s.iommu.id, index });
-        result = remap(s, address, data, sid?.rid ?? NO_SID, profile);
+        irteDecode = decodeIrte(irte.lo, irte.hi, { profile, machine: s.machine, iommuId: s.iommu.id, index, requesterId: sid?.rid });
+        result = remap(s, address, data, rid, profile);
     } else if (irte) {
         out.stderr(`irq-topology: note: --irte is ignored: ${addressText16} is not a remappable-format interrupt address, so no IRTE is read`);
     }
 
-    // With an IRTE, the address decode sees the one-entry table (its notes then say what the entry holds).
-    const ctx: DecodeContext = s ? { profile, machine: s.machine, iommuId: s.iommu.id } : { profile };
-    const addressDecode = decodeMsiAddress(address, ctx);
+    // With an IRTE, the address decode sees the one-entry table (its notes then say what the entry holds);
+    // it is sent with this data word (the subhandle) by this requester, like the remapping below.
+    const ctx: DecodeContext = s ? { profile, machine: s.machine, iommuId: s.iommu.id, requesterId: sid?.rid } : { profile, requesterId: sid?.rid };
+    const addressDecode = decodeMsiAddress(address, { ...ctx, data });
     const dataDecode = decodeMsiData(data, { ...ctx, address });
 
     if (options.json) {
@@ -201,7 +206,7 @@ export function decodeCommand(addressText: string, dataText: string, options: De
         };
         if (s && irteDecode && result) {
             json.irte = { lo: irte!.lo, hi: irte!.hi, index: s.index, decode: irteDecode };
-            json.remap = { unit: { eim: s.iommu.eim, postedSupported: s.iommu.postedSupported, entries: 2 ** (s.iommu.irtaS + 1), sid: sid?.label ?? null }, ...remapJson(result) };
+            json.remap = { unit: { eim: s.iommu.eim, postedSupported: s.iommu.postedSupported, entries: irteTableEntries(s.iommu), sid: sid?.label ?? null }, ...remapJson(result) };
         }
         out.stdout(toJson(json));
         return result?.result === 'fault' ? EXIT_PROBLEMS : EXIT_OK;
@@ -210,7 +215,7 @@ export function decodeCommand(addressText: string, dataText: string, options: De
     const lines = [...formatDecode(addressDecode, '', addressText16), '', ...formatDecode(dataDecode, '', hexGrouped(data, 8))];
     if (s && irteDecode && result) {
         lines.push('', ...formatDecode(irteDecode, '', `${hexGrouped(irte!.lo, 16)} ${hexGrouped(irte!.hi, 16)}`));
-        const entries = 2 ** (s.iommu.irtaS + 1);
+        const entries = irteTableEntries(s.iommu);
         lines.push(
             '',
             `VT-d remapping (IRTE ${s.index} in a table of ${entries} entries, EIM ${s.iommu.eim ? 'on' : 'off'}, posted interrupts ${s.iommu.postedSupported ? 'supported' : 'unsupported'}, requester ${sid ? sid.label : 'none: source-id check skipped'}, profile ${profile}): ${result.result}`,

@@ -10,7 +10,7 @@
  *
  * Every decode is the engine's; an unknown expression answers with what is understood.
  */
-import { decodeIrte, decodeMsiAddress, decodeMsiData, hex, isInterruptAddress, type Machine } from '../../language/engine/index.js';
+import { decodeIrte, decodeMsiAddress, decodeMsiData, hex, isInterruptAddress, unwrittenIrteText, type Machine } from '../../language/engine/index.js';
 import type { SimState, Simulator, VectorSource } from '../../language/engine/sim/index.js';
 import { cpuNode, decodeNode, irteText, vectorNode, type VarNode } from './variables.js';
 
@@ -39,8 +39,9 @@ export function evaluateExpression(sim: Simulator, st: SimState, expression: str
         if (address > 0xffff_ffff_ffff_ffffn) throw new Error(`${m[1]} is wider than a 64-bit MSI address`);
         if (dataWide > 0xffff_ffffn) throw new Error(`${m[2]} is wider than a 32-bit MSI data word`);
         const data = Number(dataWide);
-        const ctx = { profile: sim.profile, machine };
-        const a = decodeMsiAddress(address, ctx);
+        // With one IOMMU the value is decoded behind it (which IRTE it selects and what that holds).
+        const ctx = { profile: sim.profile, machine, iommuId: soleIommu(machine) };
+        const a = decodeMsiAddress(address, { ...ctx, data });
         const d = decodeMsiData(data, { ...ctx, address });
         return {
             result: `${a.summary} · ${d.summary}`,
@@ -55,7 +56,7 @@ export function evaluateExpression(sim: Simulator, st: SimState, expression: str
         const index = Number(num(m[2]));
         const table = sim.tableIrte(st, p, index);
         const cached = st.iec[p].get(index);
-        if (!table && !cached) return { result: `IRTE ${index} of ${iommu.name}: never written (reads as not present: fault 0x22)` };
+        if (!table && !cached) return { result: `IRTE ${index} of ${iommu.name}: ${unwrittenIrteText(iommu, index)}` };
         const ctx = { profile: sim.profile, machine, iommuId: iommu.id, index };
         const parts = [`IRTE ${index} of ${iommu.name}: ${table ? irteText(table.lo, table.hi, iommu.eim) : 'not in the table'}`];
         if (cached) {
@@ -100,12 +101,17 @@ export function evaluateExpression(sim: Simulator, st: SimState, expression: str
         // A number alone (a hover over a literal): an interrupt address is decoded, anything else converted.
         const v = num(m[1]);
         if (v <= 0xffff_ffff_ffff_ffffn && isInterruptAddress(Number(v & 0xffff_ffffn))) {
-            const a = decodeMsiAddress(v, { profile: sim.profile, machine });
+            const a = decodeMsiAddress(v, { profile: sim.profile, machine, iommuId: soleIommu(machine) });
             return { result: `${hex(v)}: ${a.summary}`, node: decodeNode(a) };
         }
         return { result: `${hex(v)} = ${v.toString(10)}` };
     }
     throw new Error(`cannot evaluate '${text}'. ${EVALUATE_HELP}`);
+}
+
+/** The machine's IOMMU when it has exactly one: a bare value is decoded behind it. */
+function soleIommu(machine: Machine): string | undefined {
+    return machine.iommus.length === 1 ? machine.iommus[0].id : undefined;
 }
 
 function vectorsOfDevice(machine: Machine, deviceId: string): VectorSource[] {

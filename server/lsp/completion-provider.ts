@@ -15,8 +15,17 @@
 import { AstUtils, GrammarAST, type MaybePromise } from 'langium';
 import { DefaultCompletionProvider, type CompletionAcceptor, type CompletionContext, type NextFeature } from 'langium/lsp';
 import { CompletionItemKind } from 'vscode-languageserver';
-import { freeVectors, hex, hexGrouped, type Outcome } from '../../language/engine/index.js';
-import { remappableAddress } from '../../language/engine/index.js';
+import {
+    freeVectors,
+    hex,
+    hexGrouped,
+    irteTableEntries,
+    IRTE_MAX_ENTRIES,
+    MSIX_MAX_ENTRIES,
+    PCI_DEVICES_PER_BUS,
+    remappableAddress,
+    type Outcome,
+} from '../../language/engine/index.js';
 import { parseBdf, type IrqServices } from '../../language/index.js';
 import * as Ast from '../../language/generated/ast.js';
 import type { IrqLspServices } from '../irq-lsp-module.js';
@@ -79,7 +88,7 @@ export class IrqCompletionProvider extends DefaultCompletionProvider {
         const analysis = analysisOf(this.irq, iommu);
         const id = analysis ? idOf(analysis, iommu) : undefined;
         const model = analysis?.model.iommus.find(i => i.id === id);
-        const size = model ? 2 ** (model.irtaS + 1) : 0x10000;
+        const size = model ? irteTableEntries(model) : IRTE_MAX_ENTRIES;
         return lowestFree(size, i => used.has(BigInt(i))).map(String);
     }
 
@@ -94,8 +103,8 @@ export class IrqCompletionProvider extends DefaultCompletionProvider {
             const bdf = member.bdf ? parseBdf(member.bdf) : undefined;
             if (bdf) used.add(bdf.device);
         }
-        // Device numbers are 5 bits; function 0 is the one every device has.
-        return lowestFree(0x20, d => used.has(d)).map(device => {
+        // Function 0 is the one every device has.
+        return lowestFree(PCI_DEVICES_PER_BUS, d => used.has(d)).map(device => {
             const h = (v: number) => v.toString(16).padStart(2, '0');
             const short = `${h(number)}:${h(device)}.0`;
             return segment ? `${segment.toString(16).padStart(4, '0')}:${short}` : short;
@@ -118,7 +127,7 @@ export class IrqCompletionProvider extends DefaultCompletionProvider {
             const irte = irteOf(trace.outcome);
             if (irte && irte.iommu === iommu.id) used.add(irte.index);
         }
-        const size = 2 ** (iommu.irtaS + 1);
+        const size = irteTableEntries(iommu);
         const free = (programmed: boolean) => lowestFree(size, i => used.has(i) || iommu.irtes.has(i) !== programmed);
         return [...free(true).map(handle => ({ handle, programmed: true })), ...free(false).map(handle => ({ handle, programmed: false }))]
             .slice(0, OFFERED);
@@ -146,7 +155,7 @@ function irteOf(outcome: Outcome): { iommu: string; index: number } | undefined 
 function freeEntries(store: Ast.Msix | Ast.Ims): string[] {
     const size = Number(Ast.isMsix(store) ? store.tableSize ?? 0n : store.size ?? 0n);
     const used = new Set(store.entries.map(e => e.index));
-    return lowestFree(Math.min(size, 0x800), i => used.has(BigInt(i))).map(String);
+    return lowestFree(Math.min(size, MSIX_MAX_ENTRIES), i => used.has(BigInt(i))).map(String);
 }
 
 function lowestFree(size: number, isUsed: (i: number) => boolean): number[] {

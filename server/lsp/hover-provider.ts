@@ -175,7 +175,9 @@ export class IrqHoverProvider extends AstNodeHoverProvider {
             const data = Number((role === 'data' ? lit.value : otherValue) & 0xffff_ffffn);
             decode = decodePhbWindowAddress(address, data, ctx);
         } else if (role === 'address') {
-            decode = decodeMsiAddress(lit.value, ctx);
+            // The data word sent with it: with SHV=1 its subhandle selects the IRTE the note describes.
+            const data = this.literal(holder, 'data');
+            decode = decodeMsiAddress(lit.value, { ...ctx, data: data && 'value' in data ? Number(data.value & 0xffff_ffffn) : undefined });
         } else {
             // The data word is read in the light of the address it is sent with (compatibility or remappable).
             const address = this.literal(holder, 'address');

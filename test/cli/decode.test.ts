@@ -126,6 +126,41 @@ describe('irq-topology decode', () => {
         assert.deepEqual(json.remap.msiOut, { address: '0xfee01000', data: 0x4041 });
     });
 
+    it('SHV=1 (the README example): the note names the entry handle + subhandle selects, the one the remapping reads', () => {
+        const r = runCli('decode', '0xfee00098', '0x2', '--irte', '0x0000010000510001', '0x0000000000040020', '--eim');
+        assert.equal(r.status, 0);
+        const out = lines(r.stdout);
+        assert.ok(out.includes('  note: IRTE 6 (handle 0x4 + subhandle 0x2): present, vector 0x51 → dest 0x100'), r.stdout);
+        assert.ok(!out.some((l) => l.includes('base entry')), r.stdout);
+        assert.ok(out.includes('VT-d remapping (IRTE 6 in a table of 8 entries, EIM on, posted interrupts unsupported, requester none: source-id check skipped, profile spec): remapped'), r.stdout);
+        assert.ok(out.includes('  index             6 (handle 0x4 + subhandle 0x2)'), r.stdout);
+    });
+
+    it('SHV=1 without --irte: the entry selected, and that no IRTE is given (not "no IOMMU")', () => {
+        const r = runCli('decode', '0xfee00098', '0x2');
+        assert.equal(r.status, 0);
+        const notes = lines(r.stdout).filter((l) => l.includes('note:'));
+        assert.deepEqual(notes, ['  note: IRTE 6 (handle 0x4 + subhandle 0x2): no IRTE given, so where the message goes is not known']);
+    });
+
+    it('--profile qemu: handle + subhandle wraps at 16 bits; the table holds the IRTE at the wrapped index', () => {
+        const r = runCli('decode', '0xfeeffffc', '0x1', '--irte', '0x0000010000510001', '0', '--eim', '--profile', 'qemu');
+        assert.equal(r.status, 0);
+        const out = lines(r.stdout);
+        assert.ok(out.includes('  note: IRTE 0 (handle 0xffff + subhandle 0x1, wrapped at 16 bits): present, vector 0x51 → dest 0x100'), r.stdout);
+        assert.ok(out.includes('VT-d remapping (IRTE 0 in a table of 2 entries, EIM on, posted interrupts unsupported, requester none: source-id check skipped, profile qemu): remapped'), r.stdout);
+        // The specification faults 0x21: index 65536 is beyond any table.
+        const spec = lines(runCli('decode', '0xfeeffffc', '0x1', '--irte', '0x0000010000510001', '0', '--eim').stdout);
+        assert.ok(spec.includes('  note: IRTE 65536 (handle 0xffff + subhandle 0x1): beyond the table of 65536 entries (fault 0x21)'), spec.join('\n'));
+        assert.ok(spec.includes('VT-d remapping (IRTE 65536 in a table of 65536 entries, EIM on, posted interrupts unsupported, requester none: source-id check skipped, profile spec): fault'), spec.join('\n'));
+    });
+
+    it('--sid: the address note checks the same requester as the remapping', () => {
+        const r = runCli('decode', '0xfee0_0010', '0', '--irte', '0x0000_0001_0041_0001', '0x0000_0000_0004_0018', '--eim', '--sid', '00:04.0');
+        assert.equal(r.status, 1);
+        assert.ok(lines(r.stdout).includes('  note: IRTE 0: present, but it verifies sid 00:03.0 (requester) and the requester is 00:04.0 (fault 0x26)'), r.stdout);
+    });
+
     it('--irte on a compatibility-format address is ignored with a note on stderr', () => {
         const r = runCli('decode', '0xfee01000', '0x4041', '--irte', '1', '0');
         assert.equal(r.status, 0);

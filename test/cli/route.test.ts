@@ -96,6 +96,17 @@ describe('irq-topology route', () => {
         assert.ok(lines(r.stdout).includes('    note: IRTE 5: not programmed (fault 0x22)'));
     });
 
+    it('the note on a remappable address says what the remapping does: the fault the route ends in', () => {
+        const note = (source: string) => lines(runCli('route', 'examples/misconfigured.irq', source).stdout).filter((l) => l.startsWith('    note: IRTE'));
+        // Each note appears twice: in the device-write stage and the host-bridge stage.
+        assert.deepEqual(note('nic.msix[0]'), Array(2).fill('    note: IRTE 0: present, but reserved bits set: 48 (fault 0x24)'));
+        assert.deepEqual(note('nic.msix[1]'), Array(2).fill('    note: IRTE 1: present, but it verifies sid 00:04.0 (requester) and the requester is 00:03.0 (fault 0x26)'));
+        assert.deepEqual(
+            note('disk.msix[0]'),
+            Array(2).fill('    note: IRTE 4: present, but reserved bits set: 38, 53:50, 62:56, IM=1 (posted format not supported) (fault 0x24)'),
+        );
+    });
+
     it('a route that ends "delivered" with an error on the way (no CPU has the destination, an illegal vector): exit 1', () => {
         const unreachable = runCli('route', 'examples/misconfigured.irq', 'a.msi[0]');
         assert.match(unreachable.stdout, /x86-dest-unreachable/);

@@ -277,6 +277,15 @@ describe('debug adapter: variables and the debug console', { skip }, () => {
         assert.equal(await evaluate('decode 0xfee03000 0x4045'), 'compatibility format, physical dest 0x3 (CPU 3) · vector 0x45 · fixed · edge');
         assert.equal(await evaluate('irte 0'), 'IRTE 0 of dmar0: vector 0x41 → dest 0x6 · fixed · edge · the IEC holds a stale copy: vector 0x41 → dest 0x3 · fixed · edge');
         assert.equal(await evaluate('irte dmar0 1'), 'IRTE 1 of dmar0: vector 0x42 → dest 0x4 · fixed · edge · not cached');
+        // An entry never written: the engine says what a read of it does (inside the 256-entry table, beyond it).
+        assert.equal(await evaluate('irte 9'), 'IRTE 9 of dmar0: never written (reads as not present: fault 0x22)');
+        assert.equal(await evaluate('irte 256'), 'IRTE 256 of dmar0: beyond the table of 256 entries (fault 0x21)');
+        // decode's data word is the subhandle of an SHV=1 address: the address decode's note names the entry it selects.
+        const shv = await dc.evaluateRequest({ expression: 'decode 0xfee00018 0x2', context: 'repl' });
+        assert.equal(shv.body.result, 'remappable format, handle 0, SHV=1 → IRTE 0 + subhandle (data[15:0]) · subhandle 0x2: IRTE index = handle + 2');
+        const [addressNode] = (await dc.variablesRequest({ variablesReference: shv.body.variablesReference })).body.variables;
+        const addressLines = (await dc.variablesRequest({ variablesReference: addressNode.variablesReference })).body.variables.map((v) => `${v.name} = ${v.value}`);
+        assert.ok(addressLines.includes('note = IRTE 2 (handle 0x0 + subhandle 0x2): present, vector 0x43 → dest 0x5 (CPU 5)'), addressLines.join('\n'));
         assert.equal(await evaluate('cpu 3'), 'CPU 3: APIC ID 0x3 · IRR — · ISR — · taken 2 (last 0x41)');
         assert.equal(await evaluate('pending nic'), 'nic: nothing pending');
         assert.equal(await evaluate('nic.msix[2]'), 'nic.msix[2]: unmasked · 0xfee0_0050 ← 0x0');

@@ -1,6 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { decodePhbWindowAddress, describeGsi, describeVectorState, route, type DecodedField } from '../../language/engine/index.js';
+import { decodePhbWindowAddress, describeGsi, describeVectorState, route, spaprLegacyParts, summarizeOutcome, type DecodedField } from '../../language/engine/index.js';
 import { bus, device, entry, irqfd, kvm, machine, msi, msix, phb, ppcDevice, pseries, route as kvmRoute } from './build.js';
 
 const W = 0x1000_0000_0000n;
@@ -47,6 +47,23 @@ describe('decodePhbWindowAddress', () => {
         ]);
         assert.deepEqual(decodePhbWindowAddress(W, 0x1300, { profile: 'spec', machine: m, deviceId: 'device:gpu' }).notes, ['IRQ 0x1300 is in no device\'s allocation: spapr-irq-unclaimed']);
         assert.equal(decodePhbWindowAddress(W, 0x30, { profile: 'spec', machine: m, deviceId: 'device:gpu' }).summary, 'data 0x30 is not an XICS IRQ');
+    });
+
+    test('legacy: the decode agrees with the route (spaprLegacyDecode): an allocation of no vectors, an IRQ past the ICS', () => {
+        assert.deepEqual(spaprLegacyParts(0x3_0008n, 0x1), { ndev: 3, addrVec: 2, vec: 3 });
+        const small = pseries({
+            phbs: [phb('phb0', W, { model: 'legacy' })],
+            buses: [pci0],
+            xics: { id: 'xics', first: 0x1000, last: 0x1103 },
+            devices: [ppcDevice('none', '00:01.0', pci0, 0x1100, 0), ppcDevice('nic', '00:02.0', pci0, 0x1102, 4)],
+        });
+        const none = decodePhbWindowAddress(W, 0, { profile: 'spec', machine: small, deviceId: 'device:none' });
+        assert.equal(none.summary, 'slot 0, vector 0: the slot is not configured');
+        assert.deepEqual(none.fields.map(brief)[0], ['ndev (slot)', '20:16', '0', 'slot not configured', true]);
+        const past = decodePhbWindowAddress(W + 0x1_0008n, 0, { profile: 'spec', machine: small, deviceId: 'device:nic' });
+        assert.equal(past.summary, 'slot 1 (nic), vector 2 → IRQ 0x1104, outside the XICS sources');
+        const routed = route({ ...small, devices: [small.devices[1]] }, { device: 'device:nic', kind: 'msix', index: 2 }, { profile: 'spec' });
+        assert.match(summarizeOutcome(routed), /0x1104/);
     });
 
     test('without a machine or PHB the write cannot be decoded', () => {

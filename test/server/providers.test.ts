@@ -73,6 +73,44 @@ describe('hover', () => {
         ].join('\n'));
     });
 
+    test('a remappable address: the note is the remapping the route does (fault, or the CPUs reached), with the data word sent with it', async () => {
+        const text = [
+            'machine m {',
+            '  arch x86_64',
+            '  apic xapic flat',
+            '  cpus 0..3',
+            '  iommu dmar0 vtd {',
+            '    remapping on',
+            '    eim off',
+            '    cfi off',
+            '    table size 16',
+            '    irte 0 { vector 0x41 dest 0x100 fixed edge physical sid 00:03.0 }',
+            '    irte 1 { vector 0x42 dest 2 fixed edge physical sid 00:04.0 }',
+            '    irte 2 { vector 0x43 dest 0x2 fixed edge logical sid 00:03.0 }',
+            '    irte 6 { vector 0x44 dest 0x3 fixed edge physical sid 00:03.0 }',
+            '  }',
+            '  bus pci0 behind dmar0 {',
+            '    device nic 00:03.0 virtio-net {',
+            '      msix table 4 {',
+            '        entry 0 address 0xfee0_0010 data 0x0000',
+            '        entry 1 address 0xfee0_0030 data 0x0000',
+            '        entry 2 address 0xfee0_0050 data 0x0000',
+            '        entry 3 address 0xfee0_0098 data 0x0002',
+            '      }',
+            '    }',
+            '  }',
+            '}',
+        ].join('\n');
+        const doc = await load(text);
+        const lastLine = async (literal: string) => (await hoverText(doc, pos(text, literal, 0, 3))).split('\n').at(-1);
+        assert.equal(await lastLine('0xfee0_0010'), '- IRTE 0: present, but reserved bits set: 48 (fault 0x24)');
+        assert.equal(await lastLine('0xfee0_0030'), '- IRTE 1: present, but it verifies sid 00:04.0 (requester) and the requester is 00:03.0 (fault 0x26)');
+        // xAPIC flat: logical destination 0x2 is CPU 1 (logical ID 1 << 1), not the CPU whose APIC ID is 2.
+        assert.equal(await lastLine('0xfee0_0050'), '- IRTE 2: present, vector 0x43 → logical dest 0x2 (CPU 1)');
+        // SHV=1: handle 4 + the subhandle in the entry's data word (2).
+        assert.equal(await lastLine('0xfee0_0098'), '- IRTE 6 (handle 0x4 + subhandle 0x2): present, vector 0x44 → dest 0x3 (CPU 3)');
+    });
+
     test('a data word is decoded with the address it is sent with (compatibility format here)', async () => {
         const doc = await load(fixture);
         const text = await hoverText(doc, pos(fixture, 'data 0x4045', 0, 6));

@@ -52,16 +52,31 @@ function icsCheck(ics: SpaprIcs, irq: number): boolean {
     return irq >= ics.icsOffset && irq < ics.icsOffset + ics.nrIrqs;
 }
 
+/** The parts of a legacy-model window write (ROUTING.md §5.1): its slot, the vector firmware put in the address, the vector. */
+export interface SpaprLegacyParts {
+    /** off >> 16: the msi_table slot. */
+    ndev: number;
+    /** (off & 0xFFFF) >> 2: the MSI-X vector number firmware put in the address. */
+    addrVec: number;
+    /** addrVec | data: the vector within the slot's block. */
+    vec: number;
+}
+
+/** The slot and vector of a write at offset `off` into a legacy-model window (spapr_msi_write, 2012). */
+export function spaprLegacyParts(off: bigint, data: number): SpaprLegacyParts {
+    const ndev = Number(off >> 16n);
+    const addrVec = (lo32(off) & 0xffff) >>> 2;
+    return { ndev, addrVec, vec: (addrVec | data) >>> 0 };
+}
+
 export function spaprLegacyDecode(phb: SpaprLegacyPhb, addr: bigint, data: number): SpaprResult {
     const size = phb.windowSize ?? BigInt(SPAPR_LEGACY_MAX_DEVS) * SPAPR_LEGACY_SLOT_SIZE;
     if (addr < phb.msiWinAddr || addr - phb.msiWinAddr >= size) return { ok: false, error: 'OUTSIDE_MSI_WINDOW' };
-    const off = addr - phb.msiWinAddr;
-    const ndev = Number(off >> 16n);
+    const { ndev, vec } = spaprLegacyParts(addr - phb.msiWinAddr, data);
     // msi_table has max_devs entries in QEMU; the table given here may be shorter: past its end is an overflow too.
     if (ndev >= (phb.maxDevs ?? SPAPR_LEGACY_MAX_DEVS) || ndev >= phb.msiTable.length) return { ok: false, error: 'NDEV_OVERFLOW', ndev };
     const entry = phb.msiTable[ndev];
     if (entry.nvec <= 0) return { ok: false, error: 'MSI_NOT_CONFIGURED', ndev };
-    const vec = (((lo32(off) & 0xffff) >>> 2) | data) >>> 0;
     if (vec >= entry.nvec) return { ok: false, error: 'VECTOR_OUT_OF_RANGE', ndev, vec };
     const irq = entry.irq + vec;
     if (!icsCheck(phb, irq)) return { ok: false, error: 'IRQ_OUT_OF_ICS', irq };

@@ -151,6 +151,36 @@ export function ridOf(bdf: Pick<Bdf, 'bus' | 'device' | 'fn'>): number {
     return ((bdf.bus & 0xff) << 8) | ((bdf.device & 0x1f) << 3) | (bdf.fn & 7);
 }
 
+/**
+ * Device numbers on a PCI bus: the device field of a BDF is 5 bits (requester id bits 7:3, as ridOf packs
+ * it; PCI Local Bus Specification 3.0 §3.2.2.3.1, Type 0 configuration address).
+ */
+export const PCI_DEVICES_PER_BUS = 32;
+
+/**
+ * IRTA.S is IRTA_REG bits 3:0: the table has 2^(S+1) entries, S = 0..15, so 2..65536 entries (ROUTING.md
+ * §2.2; qemu hw/i386/intel_iommu.c vtd_interrupt_remap_table_setup: intr_size = 1 << ((value &
+ * VTD_IRTA_SIZE_MASK) + 1), VTD_IRTA_SIZE_MASK = 0xf).
+ */
+export const IRTA_S_MAX = 15;
+/** The largest interrupt remapping table: 2^(IRTA_S_MAX + 1) = 65536 entries, the 16-bit handle space. */
+export const IRTE_MAX_ENTRIES = 2 ** (IRTA_S_MAX + 1);
+
+/**
+ * The entries of an IOMMU's interrupt remapping table, 2^(S+1) with S clamped to 0..15 as vtdRemap reads it
+ * (prepareVtdUnit): an index not below this faults 0x21 (ROUTING.md §2.6 step 5).
+ */
+export function irteTableEntries(iommu: { irtaS: number }): number {
+    return 2 ** (Math.max(0, Math.min(IRTA_S_MAX, iommu.irtaS | 0)) + 1);
+}
+
+/** The IRTA.S of the smallest table that holds `index` (IRTA_S_MAX when no table does: it faults 0x21). */
+export function irtaSForIndex(index: number): number {
+    let s = 0;
+    while (s < IRTA_S_MAX && 2 ** (s + 1) <= index) s++;
+    return s;
+}
+
 /** The SID of an SVT=10 (bus range) entry: SID[15:8] = start bus, SID[7:0] = end bus (ROUTING.md §2.5). */
 export function busRangeSid(range: { start: number; end: number }): number {
     return ((range.start & 0xff) << 8) | (range.end & 0xff);

@@ -251,6 +251,13 @@ describe('byte-swap suspicion', () => {
         assert.equal(swappedDataCandidate(0x0500_0000, 'compat'), undefined); // vector 5 is no better
         assert.equal(swappedDataCandidate(0x0100_0000, 'remappable'), 1);
         assert.equal(swappedDataCandidate(0x0000_0041, 'compat'), undefined);
+        // A 16-bit Message Data register stored big-endian: 0x4100 is vector 0x41 reversed.
+        assert.equal(swappedDataCandidate(0x4100, 'compat'), 0x41);
+        assert.equal(swappedDataCandidate(0x4101, 'compat'), 0x0141);   // lowest priority, vector 0x41
+        assert.equal(swappedDataCandidate(0x0500, 'compat'), undefined); // reversed: vector 5, still illegal
+        assert.equal(swappedDataCandidate(0x4103, 'compat'), undefined); // reversed: delivery mode 3 (reserved)
+        assert.equal(swappedDataCandidate(0x0005, 'compat'), undefined); // nothing in the upper byte to move
+        assert.equal(swappedDataCandidate(0x4100, 'remappable'), undefined); // a subhandle, not a vector
         assert.equal(swappedDataCandidate(0x4181_0000, 'compat'), 0x8141);
         assert.equal(swappedDataCandidate(0x0001_0000, 'compat'), undefined); // reversed: vector 0
     });

@@ -29,6 +29,7 @@ import {
     irteXapicDestOverflow,
     IRTA_S_MAX,
     SVT_NAMES,
+    irteSourceText,
 } from './vtd/irte.js';
 import { remappableAddressFields, remappableDataFields, decodeRemappableRequest } from './vtd/remappable-msi.js';
 import { checkSourceId, expectedIrteSource, formatBdf, NO_SID, requesterIdOf } from './vtd/source-id.js';
@@ -401,7 +402,7 @@ export function decodeBdf(bdf: Bdf, ctx: DecodeContext): ValueDecode {
             summary = `requester id ${formatRid(rid)} (the device's own BDF${r.iommu ? `, as ${r.iommu.name} sees it` : ''})`;
         }
         const exp = expectedIrteSource(m, device);
-        notes.push(`an IRTE for this device should hold svt ${SVT_NAMES[exp.svt]} sq ${exp.sq} sid ${exp.svt === 2 ? hexPad(exp.sid, 4) : formatRid(exp.sid)}: ${exp.reason}`);
+        notes.push(`an IRTE for this device should hold \`${irteSourceText(exp.svt, exp.sq, exp.sid)}\`: ${exp.reason}`);
     }
     const fields: DecodedField[] = [
         field('Bus', 15, 8, rid >>> 8, hexPad(rid >>> 8, 2), rid === own ? 'bus number' : 'bus number (after bridge aliasing)'),

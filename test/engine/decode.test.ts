@@ -110,7 +110,7 @@ describe('hover decodes', () => {
             ['Bus[15:8]=0x01', 'Device[7:3]=0x00', 'Function[2:0]=0'],
         );
         assert.deepEqual(d.notes, [
-            'an IRTE for this device should hold svt bus sq 0 sid 0x0101: behind PCIe-to-PCI bridge p2p (00:1e.0): requests carry 01:00.0, so only the bus range 01..01 can be verified',
+            'an IRTE for this device should hold `sid bus 0x01..0x01`: behind PCIe-to-PCI bridge p2p (00:1e.0): requests carry 01:00.0, so only the bus range 01..01 can be verified',
         ]);
         const own = decodeBdf(parseBdf('00:03.0'), { profile: 'spec', machine: q35() });
         assert.equal(own.summary, "requester id 00:03.0 (the device's own BDF, as dmar0 sees it)");

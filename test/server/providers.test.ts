@@ -186,7 +186,7 @@ describe('hover', () => {
             '',
             "requester id 00:03.0 (the device's own BDF, as dmar0 sees it)",
             '',
-            "- an IRTE for this device should hold svt requester sq 0 sid 00:03.0: requests carry the device's own id 00:03.0",
+            "- an IRTE for this device should hold `sid 00:03.0`: requests carry the device's own id 00:03.0",
         ].join('\n'));
     });
 

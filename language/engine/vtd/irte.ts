@@ -100,6 +100,19 @@ export function irteReservedViolations(w: IrteWords, m: IrteReservedMask): strin
 export const SVT_NAMES = ['none', 'requester', 'bus', 'reserved'] as const;
 export type SvtName = (typeof SVT_NAMES)[number];
 
+/**
+ * An IRTE's source check as a `.irq` file writes it (the words parseSvt / parseSq accept): `sid 01:00.0`,
+ * `sid 01:00.0 sq ignore-bits2-0`, `sid bus 0x01..0x02` (SVT=10: start in SID[15:8], end in SID[7:0], §2.5),
+ * or `svt none`. Messages that tell the user what to write use it, so the advice parses.
+ */
+export function irteSourceText(svt: number, sq: number, sid: number): string {
+    if (svt === 0) return 'svt none';
+    if (svt === 2) return `sid bus ${'0x' + (sid >>> 8).toString(16).padStart(2, '0')}..${'0x' + (sid & 0xff).toString(16).padStart(2, '0')}`;
+    if (svt === 3) return 'svt reserved';
+    const sqWord = ['all', 'ignore-bit2', 'ignore-bits2-1', 'ignore-bits2-0'][sq & 3];
+    return `sid ${formatRid(sid)}${sq & 3 ? ` sq ${sqWord}` : ''}`;
+}
+
 /** SQ encodings and the requester-id masks they select (ROUTING.md §2.5, §10.11). */
 export const SQ_MASKS: readonly number[] = [0xffff, 0xfffb, 0xfff9, 0xfff8];
 export const SQ_MEANINGS: readonly string[] = [

@@ -16,23 +16,23 @@ import type { ElementRef, Stage, StageKind, ValueDecode } from './trace.js';
  * cost more than the stage itself).
  */
 export class LazyStage<A = undefined> implements Stage {
-    element?: ElementRef;
-    #decodes: ValueDecode[] | undefined;
-    #make: ((arg: A) => ValueDecode[]) | undefined;
+    // Own data properties, always all three and in this order (one shape for every stage; `element` is
+    // undefined when the stage names no element). `declare`: assigned once in the constructor rather than
+    // defined as undefined first and then assigned.
+    declare kind: StageKind;
+    declare title: string;
+    declare element: ElementRef | undefined;
+    /** The decodes once made; before that the maker (or undefined: none). One slot for both. */
+    #decodes: ValueDecode[] | ((arg: A) => ValueDecode[]) | undefined;
     #summary: string | ((arg: A) => string);
     #arg: A | undefined;
 
-    constructor(
-        public kind: StageKind,
-        public title: string,
-        summary: string | ((arg: A) => string),
-        element: ElementRef | undefined,
-        make?: (arg: A) => ValueDecode[],
-        arg?: A,
-    ) {
-        if (element) this.element = element;
+    constructor(kind: StageKind, title: string, summary: string | ((arg: A) => string), element: ElementRef | undefined, make?: (arg: A) => ValueDecode[], arg?: A) {
+        this.kind = kind;
+        this.title = title;
+        this.element = element;
+        this.#decodes = make;
         this.#summary = summary;
-        this.#make = make;
         this.#arg = arg;
     }
 
@@ -49,16 +49,22 @@ export class LazyStage<A = undefined> implements Stage {
     }
 
     get decodes(): ValueDecode[] {
-        if (this.#decodes === undefined) {
-            this.#decodes = this.#make ? this.#make(this.#arg as A) : [];
-            this.#make = undefined;
+        const d = this.#decodes;
+        if (typeof d === 'function') {
+            const made = d(this.#arg as A);
+            this.#decodes = made;
+            return made;
         }
-        return this.#decodes;
+        if (d === undefined) {
+            const none: ValueDecode[] = [];
+            this.#decodes = none;
+            return none;
+        }
+        return d;
     }
 
     set decodes(v: ValueDecode[]) {
         this.#decodes = v;
-        this.#make = undefined;
     }
 
     toJSON(): Stage {

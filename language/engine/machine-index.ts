@@ -23,6 +23,11 @@ export interface MachineIndex {
     bridgesAbove(busId: ElementId): Bridge[];
     /** The IOMMU translating a bus: its own `iommu`, else inherited through the bridges above. */
     iommuOfBus(busId: ElementId): Iommu | undefined;
+    /**
+     * route()'s per-device plans (route.ts DevicePlan), kept here so they are dropped with the index. Opaque
+     * to this module (the engine's layering has route.ts import this file, not the reverse).
+     */
+    routePlans: { byId: Map<ElementId, unknown>; lastId: ElementId | undefined; last: unknown };
 }
 
 const cache = new WeakMap<Machine, MachineIndex>();
@@ -83,7 +88,7 @@ export function indexMachine(machine: Machine): MachineIndex {
         return undefined;
     };
     const apicIndex = indexApicTargets(apicTargets);
-    const idx: MachineIndex = { devices, buses, bridges, iommus, cpus, apicTargets, apicIndex, bridgesAbove, iommuOfBus };
+    const idx: MachineIndex = { devices, buses, bridges, iommus, cpus, apicTargets, apicIndex, bridgesAbove, iommuOfBus, routePlans: { byId: new Map(), lastId: undefined, last: undefined } };
     cache.set(machine, idx);
     return idx;
 }

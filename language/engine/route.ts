@@ -19,7 +19,7 @@ import { decodeBdf, decodeIrte, decodeMsiAddress, decodeMsiData, decodePhbWindow
 import { makeFinding, vtdFaultCode, type DiagnosticCode } from './diagnostics.js';
 import { indexMachine, type MachineIndex } from './machine-index.js';
 import { firstIrqfdOf, gsiMappingOf, routesOfGsi } from './kvm/routing.js';
-import type { Cpu, Device, ElementId, Iommu, IrqAllocation, IrteSlot, KvmIrqfd, Machine, MessageEntry, Profile, SourceRef, VtdIommu } from './model.js';
+import type { Cpu, Device, ElementId, Iommu, IrqAllocation, IrteSlot, KvmIrqfd, KvmRoute, Machine, MessageEntry, Profile, SourceRef, VtdIommu } from './model.js';
 import { msiPendingWhere, msiVectorCount, msiVectorData } from './pci/msi.js';
 import { pbaWhere } from './pci/msix.js';
 import type {
@@ -39,7 +39,7 @@ import type {
 import { deliverToApics, vectorHashingPick, type DeliveryResult } from './x86/apic-delivery.js';
 import { swappedAddressCandidate, swappedDataCandidate } from './x86/byte-swap.js';
 import { deliveryModeLabel, deliveryModeName, isIllegalVector, isReservedDeliveryMode } from './x86/delivery-mode.js';
-import { compatAddressFields, compatDataFields, decodeCompatMsi, decodeCompatMsiOrError, isInterruptAddress, type CompatMsi, type CompatOptions } from './x86/msi-compat.js';
+import { compatAddressFields, compatDataFields, decodeCompatMsi, decodeCompatMsiOrError, isInterruptAddress, type CompatMsi, type CompatOptions, type CompatResult } from './x86/msi-compat.js';
 import {
     cpuServer,
     cpusOfServer,
@@ -58,7 +58,7 @@ import { spaprCurrentDecode, spaprLegacyDecode, type SpaprError, type SpaprResul
 import { formatRid, irtePda, irteReservedViolations, irteXapicDestOverflow, ridOf, SVT_NAMES } from './vtd/irte.js';
 import { remappableAddress, vtdRemap, VTD_FAULTS, type RemapOutput } from './vtd/remap.js';
 import { checkSourceId, expectedIrteSource, formatBdf, requesterIdOf, type RequesterIdInfo } from './vtd/source-id.js';
-import { vtdRuntime } from './vtd/unit.js';
+import { vtdRuntime, vtdRuntimeSince, type VtdRuntime } from './vtd/unit.js';
 
 import { LazyStage } from './lazy-stage.js';
 
@@ -73,6 +73,8 @@ function makeStage(kind: StageKind, title: string, summary: string | (() => stri
 
 /** index → position in the entries array, per array; verified on every lookup so edits in place are seen. */
 const entryPositions = new WeakMap<readonly MessageEntry[], Map<number, number>>();
+/** Counts the rebuilds of entryPositions maps (see entryOfSource). A built map is never changed. */
+let entryMapBuilds = 0;
 
 function entryAt(entries: readonly MessageEntry[], index: number): MessageEntry | undefined {
     let pos = entryPositions.get(entries);
@@ -81,28 +83,59 @@ function entryAt(entries: readonly MessageEntry[], index: number): MessageEntry 
     if (e?.index === index) return e;
     pos = new Map(entries.map((x, i) => [x.index, i]));
     entryPositions.set(entries, pos);
+    entryMapBuilds++;
     const now = pos.get(index);
     return now === undefined ? undefined : entries[now];
 }
 
-/** The element and name of a source, and the message it sends. */
+/**
+ * entryAt(entries, index) through the source's SourceText, without its WeakMap and Map lookups when they
+ * would give what they gave last time. The text keeps the array, the position entryAt found and the build
+ * count then: with no map rebuilt since (the count is the same), entryAt would read the same map, get the
+ * same position and return the entry there if it still has the index, so that check is all that is left.
+ * Anything else goes to entryAt itself.
+ */
+function entryOfSource(text: SourceText, entries: readonly MessageEntry[], index: number): MessageEntry | undefined {
+    const pos = text.entryPos;
+    if (text.entries === entries && text.entryBuilds === entryMapBuilds && pos >= 0) {
+        const e = entries[pos];
+        if (e !== undefined && e.index === index) return e;
+    }
+    const e = entryAt(entries, index);
+    text.entries = entries;
+    text.entryBuilds = entryMapBuilds;
+    // Only a position entryAt would read again from its map (the one it just used or built).
+    const at = e === undefined ? undefined : entryPositions.get(entries)?.get(index);
+    text.entryPos = at !== undefined && entries[at] === e ? at : -1;
+    return e;
+}
+
+/**
+ * The element and name of a source, and the message it sends. Every key is always present (undefined when
+ * it does not apply), in one order: one object shape, so the reads of t.src.* stay monomorphic.
+ */
 interface SourceMessage {
     name: string;
     /** The device-write stage's title. */
     writeTitle: string;
-    /** The source's cached texts and address split (absent for a KVM_SIGNAL_MSI). */
-    text?: SourceText;
+    /** The source's cached texts and last message (absent for a KVM_SIGNAL_MSI). */
+    text: SourceText | undefined;
     element: ElementId;
     address: bigint;
     data: number;
     /** Why nothing is sent now (mask / disabled), and where the pending bit sits. */
-    pending?: { reason: PendingOutcome['reason']; where: string };
+    pending: { reason: PendingOutcome['reason']; where: string } | undefined;
     /** The entry holds its reset value (address 0, data 0): nothing to route even once unmasked. */
     unprogrammed: boolean;
     /** The message is the one platform firmware programmed (pseries), not one listed in the model. */
-    firmware?: boolean;
+    firmware: boolean | undefined;
     /** The source does not exist (index beyond the capability). */
-    invalid?: { code: DiagnosticCode; message: string; detail: string; element: ElementRef; related: Finding['related'] };
+    invalid: { code: DiagnosticCode; message: string; detail: string; element: ElementRef; related: Finding['related'] } | undefined;
+    /**
+     * The message as the current one (sourceCurrentMessage), once made. The only field set after the
+     * message is complete: route() starts from it, and a SourceMessage is only ever read otherwise.
+     */
+    current: CurrentMessage | undefined;
 }
 
 export function sourceName(device: Device, source: Pick<SourceRef, 'kind' | 'index'>): string {
@@ -113,21 +146,57 @@ export function sourceName(device: Device, source: Pick<SourceRef, 'kind' | 'ind
 // What route() derives from the machine's structure alone, made once and reused by every route.
 //
 // Kept per MachineIndex, so invalidateMachineIndex() (the contract for structural edits in place) drops it
-// with the index; like the index it holds structure only (names, the bus → IOMMU link), never message,
-// mask or IRTE contents, which route() keeps reading live. The device fields a plan was derived from
-// (name, bus, BDF) are compared on every use, as the requester-id cache does, so an edit in place is seen.
+// with the index. The structure it holds (names, the bus → IOMMU link) is like the index's; the device
+// fields a plan was derived from (name, bus, BDF) are compared on every use, as the requester-id cache does,
+// so an edit in place is seen. Message, mask and IRTE contents are still read live on every route: what a
+// source's SourceText remembers about them (SourceMemo, CurrentMessage and the RemapMemo / DeliveryMemo on
+// it) is handed out again only after comparing every value it was made from with the value now, and is
+// only ever read afterwards, so a route gives the same trace as one computed from scratch.
 
 /**
  * A source's name and its device-write stage title ('nic.msix[3]', 'nic.msix[3] write'), and the last
- * address it sent split into dwords: Number(bigint) and bigint comparisons are the costly part of a split,
- * while `===` against the address seen last time is cheap, and an entry's address rarely changes.
+ * message it sent (address split into dwords, and what routing it computed): Number(bigint) and bigint
+ * comparisons are the costly part of a split, while `===` against the address seen last time is cheap, and
+ * an entry's address rarely changes.
  */
 interface SourceText {
     name: string;
     writeTitle: string;
-    address: bigint | undefined;
-    addrLo: number;
-    addrHi: number;
+    /** The message this source sent last, as routed (see sourceCurrentMessage). */
+    current: CurrentMessage | undefined;
+    /** The message this source was found to send last time, with what it was made from (see SourceMemo). */
+    memo: SourceMemo | undefined;
+    /** The entries array, entryAt's position in it and the map build count when last looked up (entryOfSource). */
+    entries: readonly MessageEntry[] | undefined;
+    entryPos: number;
+    entryBuilds: number;
+    /** The machine's irqfd list when `irqfd` was looked up (see irqfdOfSource), and what it gave. */
+    irqfds: readonly KvmIrqfd[] | undefined;
+    irqfd: KvmIrqfd | undefined;
+}
+
+/**
+ * What sourceMessage() read to make a source's SourceMessage: while all of it is the same, the next call
+ * hands out the same SourceMessage (it is never changed once made, and route() only reads it). Not kept for
+ * a message platform firmware programmed (pseries) or for an invalid source.
+ *
+ * MSI: the capability, its address, data, id, MME (`size`), enable, per-vector masking (`mask`) and mask
+ * bits. MSI-X / IMS: the store, the entry entryAt() found (or none), the entry's id, address, data and mask
+ * (or the store's id and the reset values), the table size, and for MSI-X the enable and function mask
+ * (`enabled`, `mask`), for IMS whether entries are maskable (`mask`).
+ */
+interface SourceMemo {
+    cap: object;
+    entry: MessageEntry | undefined;
+    address: bigint;
+    data: number;
+    id: ElementId;
+    size: number;
+    enabled: boolean;
+    mask: boolean;
+    masked: boolean;
+    maskBits: number;
+    msg: SourceMessage;
 }
 
 /** Indices below this get their SourceText cached in an array; others (invalid sources) are made per call. */
@@ -149,14 +218,20 @@ interface DevicePlan {
     ridOwn: number;
 }
 
-const devicePlans = new WeakMap<MachineIndex, Map<ElementId, DevicePlan>>();
-
-/** The plan of a device of the machine, or undefined when the machine has no such device. */
+/**
+ * The plan of a device of the machine, or undefined when the machine has no such device. Plans live in the
+ * index's `routePlans` (one lookup less than a WeakMap keyed by the index, and dropped with it), which also
+ * remembers the device asked for last: the sources of a device are usually routed one after another
+ * (listSources order), and an id compare is cheaper than a map lookup.
+ */
 function devicePlanOf(idx: MachineIndex, deviceId: ElementId): DevicePlan | undefined {
-    let plans = devicePlans.get(idx);
-    if (!plans) devicePlans.set(idx, (plans = new Map()));
-    const hit = plans.get(deviceId);
-    if (hit && hit.name === hit.device.name && hit.bus === hit.device.bus) return hit;
+    const plans = idx.routePlans;
+    const hit = (plans.lastId === deviceId ? plans.last : plans.byId.get(deviceId)) as DevicePlan | undefined;
+    if (hit && hit.name === hit.device.name && hit.bus === hit.device.bus) {
+        plans.lastId = deviceId;
+        plans.last = hit;
+        return hit;
+    }
     const device = idx.devices.get(deviceId);
     if (!device) return undefined;
     const plan: DevicePlan = {
@@ -169,7 +244,9 @@ function devicePlanOf(idx: MachineIndex, deviceId: ElementId): DevicePlan | unde
         rid: undefined,
         ridOwn: -1,
     };
-    plans.set(deviceId, plan);
+    plans.byId.set(deviceId, plan);
+    plans.lastId = deviceId;
+    plans.last = plan;
     return plan;
 }
 
@@ -191,9 +268,37 @@ function sourceTextOf(plan: DevicePlan, kind: SourceRef['kind'], index: number):
     const known = byIndex?.[index];
     if (known) return known;
     const name = sourceName(plan.device, { kind, index });
-    const text: SourceText = { name, writeTitle: `${name} write`, address: undefined, addrLo: 0, addrHi: 0 };
+    const text: SourceText = {
+        name,
+        writeTitle: `${name} write`,
+        current: undefined,
+        memo: undefined,
+        entries: undefined,
+        entryPos: -1,
+        entryBuilds: -1,
+        irqfds: undefined,
+        irqfd: undefined,
+    };
     if (byIndex) byIndex[index] = text;
     return text;
+}
+
+/**
+ * firstIrqfdOf through the source's SourceText. kvm/routing.ts indexes an irqfd list once, when it first
+ * sees the list object, so its answer for a source is fixed per list object: remembering it against the
+ * list identity gives the same answer without the index's three map lookups. An empty list is checked live
+ * (routing.ts indexes a list only once it has entries).
+ */
+function irqfdOfSource(machine: Machine, text: SourceText | undefined, source: SourceRef): KvmIrqfd | undefined {
+    const list = machine.kvm.irqfds;
+    if (!list || list.length === 0) return undefined;
+    if (text !== undefined && text.irqfds === list) return text.irqfd;
+    const irqfd = firstIrqfdOf(machine, source);
+    if (text !== undefined) {
+        text.irqfds = list;
+        text.irqfd = irqfd;
+    }
+    return irqfd;
 }
 
 /** requesterIdOf for a planned device, without its three cache lookups when the BDF is unchanged. */
@@ -239,9 +344,36 @@ function sourceMessage(plan: DevicePlan, source: SourceRef, firmware?: (k: numbe
     if (source.kind === 'msi') {
         const cap = device.msi;
         if (!cap) throw new Error(`device '${device.id}' has no MSI capability`);
+        const last = text.memo;
+        if (
+            firmware === undefined &&
+            last !== undefined &&
+            last.cap === cap &&
+            last.address === cap.address &&
+            last.data === cap.data &&
+            last.id === cap.id &&
+            last.size === cap.mme &&
+            last.enabled === cap.enabled &&
+            last.mask === cap.perVectorMask &&
+            last.maskBits === cap.maskBits
+        ) {
+            return last.msg;
+        }
         const mme = Math.min(Math.max(cap.mme, 0), 5);
         const nvec = msiVectorCount(mme);
-        const msg: SourceMessage = { name, writeTitle, text, element: cap.id, address: cap.address, data: msiVectorData(cap.data, mme, k), unprogrammed: cap.address === 0n && cap.data === 0 };
+        const msg: SourceMessage = {
+            name,
+            writeTitle,
+            text,
+            element: cap.id,
+            address: cap.address,
+            data: msiVectorData(cap.data, mme, k),
+            pending: undefined,
+            unprogrammed: cap.address === 0n && cap.data === 0,
+            firmware: undefined,
+            invalid: undefined,
+            current: undefined,
+        };
         if (k < 0 || k >= nvec) {
             msg.invalid = {
                 code: 'msi-vector-out-of-range',
@@ -261,12 +393,32 @@ function sourceMessage(plan: DevicePlan, source: SourceRef, firmware?: (k: numbe
                 msg.firmware = true;
             }
         }
+        if (firmware === undefined && msg.invalid === undefined) {
+            text.memo = { cap, entry: undefined, address: cap.address, data: cap.data, id: cap.id, size: cap.mme, enabled: cap.enabled, mask: cap.perVectorMask, masked: false, maskBits: cap.maskBits, msg };
+        }
         return msg;
     }
     const store = source.kind === 'msix' ? device.msix : device.ims;
     if (!store) throw new Error(`device '${device.id}' has no ${source.kind === 'msix' ? 'MSI-X capability' : 'IMS store'}`);
     const size = source.kind === 'msix' ? device.msix!.tableSize : device.ims!.size;
-    const entry = entryAt(store.entries, k);
+    const entry = entryOfSource(text, store.entries, k);
+    const msix = source.kind === 'msix' ? device.msix : undefined;
+    const ims = source.kind === 'ims' ? device.ims : undefined;
+    const last = text.memo;
+    if (
+        firmware === undefined &&
+        last !== undefined &&
+        last.cap === store &&
+        last.entry === entry &&
+        last.id === (entry?.id ?? store.id) &&
+        last.address === (entry?.address ?? 0n) &&
+        last.data === (entry?.data ?? 0) &&
+        last.masked === (entry ? entry.masked : true) &&
+        last.size === size &&
+        (msix ? last.enabled === msix.enabled && last.mask === msix.functionMask : last.mask === (ims!.maskable !== false))
+    ) {
+        return last.msg;
+    }
     // An entry the model does not list holds its reset value: address 0, data 0, masked.
     const msg: SourceMessage = {
         name,
@@ -275,7 +427,11 @@ function sourceMessage(plan: DevicePlan, source: SourceRef, firmware?: (k: numbe
         element: entry?.id ?? store.id,
         address: entry?.address ?? 0n,
         data: entry?.data ?? 0,
+        pending: undefined,
         unprogrammed: !entry || (entry.address === 0n && entry.data === 0),
+        firmware: undefined,
+        invalid: undefined,
+        current: undefined,
     };
     if (k < 0 || k >= size) {
         const what = source.kind === 'msix' ? 'MSI-X table' : 'IMS store';
@@ -304,60 +460,170 @@ function sourceMessage(plan: DevicePlan, source: SourceRef, firmware?: (k: numbe
     } else if (masked && device.ims!.maskable !== false) {
         msg.pending = { reason: 'entry-masked', where: `IMS entry ${k} pending bit (device-defined)` };
     }
+    if (firmware === undefined) {
+        text.memo = {
+            cap: store,
+            entry,
+            address: entry?.address ?? 0n,
+            data: entry?.data ?? 0,
+            id: entry?.id ?? store.id,
+            size,
+            enabled: msix ? msix.enabled : false,
+            mask: msix ? msix.functionMask : ims!.maskable !== false,
+            masked: entry ? entry.masked : true,
+            maskBits: 0,
+            msg,
+        };
+    }
     return msg;
 }
 
-/** The message being routed now: the source's, or a KVM route's once an irqfd hands over to its GSI. */
+/**
+ * The message being routed now: the source's, or a KVM route's once an irqfd hands over to its GSI.
+ * Never changed once made (a hop to a KVM route makes a new one), so it can be shared by routes of the
+ * same source and carry what they computed from it (`remap`, `delivery`).
+ */
 interface CurrentMessage {
-    name: string;
-    element: ElementId;
-    address: bigint;
-    data: number;
+    readonly name: string;
+    readonly element: ElementId;
+    readonly address: bigint;
+    readonly data: number;
     /** address bits 31:0 and 63:32, split once (bigint → number conversions are the costly part). */
-    addrLo: number;
-    addrHi: number;
+    readonly addrLo: number;
+    readonly addrHi: number;
+    /** The last remapping of this message (see RemapMemo); undefined until one is made. */
+    remap: RemapMemo | undefined;
+    /** The last APIC delivery of a message decoded from this one (see DeliveryMemo). */
+    delivery: DeliveryMemo | undefined;
+    /** The last compatibility-format decode of this message (not remapped), with the KVM options it used. */
+    compat: CompatMemo | undefined;
 }
 
 function currentMessage(name: string, element: ElementId, address: bigint, data: number): CurrentMessage {
-    return { name, element, address, data, addrLo: lo32(address), addrHi: hi32(address) };
+    return { name, element, address, data, addrLo: lo32(address), addrHi: hi32(address), remap: undefined, delivery: undefined, compat: undefined };
 }
 
-/** The source's own message as the current one, split through the source's one-entry cache. */
+/**
+ * The source's own message as the current one. The source's SourceText keeps the last one made and hands
+ * it out again while the name, element, address and data are the same: the message, and what later routes
+ * learned about it, is then shared (an entry's message rarely changes; the simulator's edits in place are
+ * seen by the comparison).
+ */
 function sourceCurrentMessage(src: SourceMessage): CurrentMessage {
+    // A SourceMessage handed out again (SourceMemo) has it already.
+    const known = src.current;
+    if (known !== undefined) return known;
     const text = src.text;
-    if (!text) return currentMessage(src.name, src.element, src.address, src.data);
-    const address = src.address;
-    if (text.address !== address) {
-        text.addrLo = lo32(address);
-        text.addrHi = hi32(address);
-        text.address = address;
+    let cur: CurrentMessage;
+    if (!text) cur = currentMessage(src.name, src.element, src.address, src.data);
+    else {
+        const last = text.current;
+        if (last !== undefined && last.address === src.address && last.data === src.data && last.element === src.element && last.name === src.name) cur = last;
+        else text.current = cur = currentMessage(src.name, src.element, src.address, src.data);
     }
-    return { name: src.name, element: src.element, address, data: src.data, addrLo: text.addrLo, addrHi: text.addrHi };
+    src.current = cur;
+    return cur;
 }
 
-/** One route computation; collects stages and findings. */
-class Tracer {
-    readonly stages: Stage[] = [];
-    readonly findings: Finding[] = [];
-    addrSwapReported = false;
-    dataSwapReported = false;
-    /** What is being routed now (starts as the source's message). */
-    cur: CurrentMessage;
-    /** The KVM irqfd / GSI the vector went through, if any (annotates the outcome). */
-    kvm?: KvmVia;
+/**
+ * Where the stages of the route being traced collect; takeStages() copies them into the trace's own array
+ * of exact length (a trace's array filled by push would carry a 17-slot store, most of it spare). One buffer
+ * for the module, since routes run one after another; a Tracer that finds it taken (a route started from
+ * inside another, or one that threw before it finished) collects into an array of its own.
+ */
+let stageBuffer: Stage[] | undefined = [];
 
-    constructor(
-        readonly machine: Machine,
-        readonly idx: MachineIndex,
-        readonly device: Device,
-        readonly src: SourceMessage,
-        readonly profile: Profile,
-        /** The source being traced (its index matters for pseries allocations). */
-        readonly source?: SourceRef,
-        /** The device's plan (absent for a KVM_SIGNAL_MSI's stand-in device). */
-        readonly plan?: DevicePlan,
-    ) {
+/**
+ * A copy of the first `n` elements (n ≤ length). Array literals up to the usual trace length: for a handful
+ * of elements, slice() (a builtin call with its generic checks) costs more than the copy itself.
+ */
+function prefixOf<T>(a: readonly T[], n: number): T[] {
+    switch (n) {
+        case 0:
+            return [];
+        case 1:
+            return [a[0]];
+        case 2:
+            return [a[0], a[1]];
+        case 3:
+            return [a[0], a[1], a[2]];
+        case 4:
+            return [a[0], a[1], a[2], a[3]];
+        case 5:
+            return [a[0], a[1], a[2], a[3], a[4]];
+        case 6:
+            return [a[0], a[1], a[2], a[3], a[4], a[5]];
+        default:
+            return a.slice(0, n);
+    }
+}
+
+/**
+ * One route computation; collects stages and findings. Fields are `declare`d and each assigned once in the
+ * constructor (a plain class field is first defined as undefined, then assigned: twice the stores for the
+ * one object every route makes).
+ */
+class Tracer {
+    declare readonly machine: Machine;
+    declare readonly idx: MachineIndex;
+    declare readonly device: Device;
+    declare readonly src: SourceMessage;
+    declare readonly profile: Profile;
+    /** The source being traced (its index matters for pseries allocations). */
+    declare readonly source: SourceRef | undefined;
+    /** The device's plan (absent for a KVM_SIGNAL_MSI's stand-in device). */
+    declare readonly plan: DevicePlan | undefined;
+    declare readonly findings: Finding[];
+    declare addrSwapReported: boolean;
+    declare dataSwapReported: boolean;
+    /** What is being routed now (starts as the source's message). */
+    declare cur: CurrentMessage;
+    /** The KVM irqfd / GSI the vector went through, if any (annotates the outcome). */
+    declare kvm: KvmVia | undefined;
+    declare private stages: Stage[];
+    declare private stageCount: number;
+
+    constructor(machine: Machine, idx: MachineIndex, device: Device, src: SourceMessage, profile: Profile, source?: SourceRef, plan?: DevicePlan) {
+        this.machine = machine;
+        this.idx = idx;
+        this.device = device;
+        this.src = src;
+        this.profile = profile;
+        this.source = source;
+        this.plan = plan;
+        this.findings = [];
+        this.addrSwapReported = false;
+        this.dataSwapReported = false;
         this.cur = sourceCurrentMessage(src);
+        this.kvm = undefined;
+        const buffer = stageBuffer;
+        stageBuffer = undefined;
+        this.stages = buffer ?? [];
+        this.stageCount = 0;
+    }
+
+    addStage(stage: Stage): void {
+        this.stages[this.stageCount++] = stage;
+    }
+
+    /** Drops the stages after the first `n` (a pending trace keeps only the device write). */
+    keepStages(n: number): void {
+        if (n < this.stageCount) this.stageCount = n;
+    }
+
+    /**
+     * The trace's stages, in an array of their exact number; returns the shared buffer, emptied (a long-lived
+     * buffer that kept the stages would keep every trace's objects alive past the next scavenge).
+     */
+    takeStages(): Stage[] {
+        const buffer = this.stages;
+        const out = prefixOf(buffer, this.stageCount);
+        if (stageBuffer === undefined) {
+            for (let k = 0; k < buffer.length; k++) buffer[k] = undefined!;
+            stageBuffer = buffer;
+        }
+        this.stages = out;
+        return out;
     }
 
     ref(property: string): ElementRef {
@@ -550,31 +816,66 @@ function onIrte(t: Tracer, via: { slot: IrteSlot } | undefined, property: string
 
 /**
  * What the APIC-delivery and CPU stages show, fixed when they are made: the message, the matching result
- * and the sorted targets (none of them changes afterwards; t.cur is final, see hostBridgeDecodes).
+ * and the sorted targets (none of them changes afterwards; t.cur is final, see hostBridgeDecodes). Nothing
+ * in it belongs to one trace, so routes of the same message share it (DeliveryMemo).
  */
 interface DeliveryFacts {
-    t: Tracer;
+    machine: Machine;
     msg: CompatMsi;
     d: DeliveryResult;
     targets: Cpu[];
     /** The IOMMU composed the message (remapped), rather than the device or a KVM route. */
     composed: boolean;
+    /** The current message's data word (what the APIC receives when nothing composed it). */
+    data: number;
 }
 
 function deliveryStageSummary({ msg, d, targets }: DeliveryFacts): string {
     return `${destTextOf(msg)}${msg.broadcast ? ' (broadcast)' : ''} → ${targetsText(targets)} · ${deliveryModeLabel(d.deliveryMode)}${d.lowestPriority ? ` (${targets.length} candidate${targets.length === 1 ? '' : 's'})` : ''}${d.note ? ' · physical broadcast with lowest priority forced to fixed' : ''}`;
 }
 
-function deliveryStageDecodes({ t, msg, d, composed }: DeliveryFacts): ValueDecode[] {
+function deliveryStageDecodes({ machine, msg, d, composed, data }: DeliveryFacts): ValueDecode[] {
     return [
         {
             title: composed ? 'MSI to the APIC (composed by the IOMMU)' : 'MSI to the APIC',
-            context: [`KVM: x2APIC API ${msg.wide ? 'on' : 'off'}, broadcast quirk ${t.machine.kvm.broadcastQuirkDisabled ? 'disabled' : 'enabled'}`],
-            fields: [...compatAddressFields(msg.addrLo, msg.addrHi, { x2apicFormat: msg.wide, extDestId: false }), ...compatDataFields(composed ? (msg.vector | (msg.deliveryMode << 8) | (1 << 14) | (msg.trigger === 'level' ? 0x8000 : 0)) >>> 0 : t.cur.data)],
+            context: [`KVM: x2APIC API ${msg.wide ? 'on' : 'off'}, broadcast quirk ${machine.kvm.broadcastQuirkDisabled ? 'disabled' : 'enabled'}`],
+            fields: [...compatAddressFields(msg.addrLo, msg.addrHi, { x2apicFormat: msg.wide, extDestId: false }), ...compatDataFields(composed ? (msg.vector | (msg.deliveryMode << 8) | (1 << 14) | (msg.trigger === 'level' ? 0x8000 : 0)) >>> 0 : data)],
             summary: `${destTextOf(msg)} · vector ${hex(msg.vector)} · ${deliveryModeLabel(d.deliveryMode)} · ${msg.trigger}`,
             notes: d.note ? ['KVM forces a physical broadcast with lowest priority to fixed ("phys broadcast and lowest prio")'] : [],
         },
     ];
+}
+
+/**
+ * APIC matching of a message, kept on the current message (CurrentMessage.delivery) for the next route of
+ * the same source. Valid for the same decoded message object (a RemapMemo or CompatMemo hands the same one
+ * out while its inputs are unchanged), the same MachineIndex (APIC targets and their index: a CPU edited in
+ * place means invalidateMachineIndex, hence a new index), the same broadcast quirk and the same CPU list.
+ */
+interface DeliveryMemo {
+    msg: CompatMsi;
+    idx: MachineIndex;
+    quirk: boolean;
+    cpus: readonly Cpu[];
+    composed: boolean;
+    facts: DeliveryFacts;
+}
+
+/** deliverToApics and the sorted target CPUs for `msg`, through the current message's DeliveryMemo. */
+function deliveryOf(t: Tracer, msg: CompatMsi, composed: boolean): DeliveryFacts {
+    const { machine, idx, cur } = t;
+    const quirk = machine.kvm.broadcastQuirkDisabled;
+    const cpus = machine.cpus;
+    const last = cur.delivery;
+    if (last !== undefined && last.msg === msg && last.idx === idx && last.quirk === quirk && last.cpus === cpus && last.composed === composed) return last.facts;
+    const d = deliverToApics(msg, idx.apicTargets, quirk, idx.apicIndex);
+    // Arrays of their final length: a push into [] reserves 16 slots, and a route makes several such arrays.
+    const targets = new Array<Cpu>(d.accepted.length);
+    for (let k = 0; k < targets.length; k++) targets[k] = cpus[d.accepted[k]];
+    if (targets.length > 1) targets.sort((a, b) => a.apicId - b.apicId || a.index - b.index);
+    const facts: DeliveryFacts = { machine, msg, d, targets, composed, data: cur.data };
+    cur.delivery = { msg, idx, quirk, cpus, composed, facts };
+    return facts;
 }
 
 function cpuStageSummary({ msg, d, targets }: DeliveryFacts): string {
@@ -582,14 +883,11 @@ function cpuStageSummary({ msg, d, targets }: DeliveryFacts): string {
 }
 
 /** The APIC-delivery part: matching, findings, delivered outcome. */
-function deliver(t: Tracer, msg: CompatMsi, via?: { iommu: VtdIommu; slot: IrteSlot; index: number }): DeliveredOutcome {
-    const { machine, idx } = t;
-    const d = deliverToApics(msg, idx.apicTargets, machine.kvm.broadcastQuirkDisabled, idx.apicIndex);
+function deliver(t: Tracer, msg: CompatMsi, via?: IrteVia): DeliveredOutcome {
+    const { machine } = t;
+    const facts = deliveryOf(t, msg, via !== undefined);
+    const { d, targets } = facts;
     const cpus = machine.cpus;
-    // Arrays of their final length: a push into [] reserves 16 slots, and a route makes several such arrays.
-    const targets = new Array<Cpu>(d.accepted.length);
-    for (let k = 0; k < targets.length; k++) targets[k] = cpus[d.accepted[k]];
-    if (targets.length > 1) targets.sort((a, b) => a.apicId - b.apicId || a.index - b.index);
 
     if (isReservedDeliveryMode(msg.deliveryMode)) {
         t.findings.push(
@@ -663,12 +961,11 @@ function deliver(t: Tracer, msg: CompatMsi, via?: { iommu: VtdIommu; slot: IrteS
         );
     }
 
-    const facts: DeliveryFacts = { t, msg, d, targets, composed: via !== undefined };
-    t.stages.push(
+    t.addStage(
         new LazyStage('apic-delivery', 'Local APIC delivery', deliveryStageSummary, targets.length === 1 ? { id: targets[0].id, property: 'apicId' } : undefined, deliveryStageDecodes, facts),
     );
     if (targets.length > 0) {
-        t.stages.push(new LazyStage('cpu', targets.length === 1 ? cpuLabel(targets[0]) : `${targets.length} CPUs`, cpuStageSummary, targets.length === 1 ? { id: targets[0].id } : undefined, undefined, facts));
+        t.addStage(new LazyStage('cpu', targets.length === 1 ? cpuLabel(targets[0]) : `${targets.length} CPUs`, cpuStageSummary, targets.length === 1 ? { id: targets[0].id } : undefined, undefined, facts));
     }
     const outTargets = new Array<DeliveredOutcome['targets'][number]>(targets.length);
     for (let k = 0; k < targets.length; k++) {
@@ -718,9 +1015,14 @@ function hostBridgeDecodes(t: Tracer): ValueDecode[] {
     return [decodeMsiAddress(t.cur.address, { profile, machine, deviceId: device.id, data: t.cur.data >>> 0 })];
 }
 
-/** What the interrupt-remapping stage shows, fixed when the stage is made (the slot as it was read). */
+/**
+ * What the interrupt-remapping stage shows, fixed when the stage is made (the slot as it was read). Like
+ * DeliveryFacts it belongs to no one trace: the routes of one message share it (RemapMemo).
+ */
 interface RemapFacts {
-    t: Tracer;
+    profile: Profile;
+    machine: Machine;
+    device: Device;
     iommu: VtdIommu;
     r: RemapOutput;
     rid: RequesterIdInfo;
@@ -732,14 +1034,100 @@ function remapStageSummary(f: RemapFacts): string {
 }
 
 function remapStageDecodes(f: RemapFacts): ValueDecode[] {
-    const { profile, machine, device } = f.t;
+    const { profile, machine, device } = f;
     const decodes = [decodeBdf(device.bdf, { profile, machine, deviceId: device.id })];
     if (f.slot) decodes.unshift(decodeIrte(f.slot.lo, f.slot.hi, { profile, machine, iommuId: f.iommu.id, index: f.r.index, requesterId: f.rid.rid }));
     return decodes;
 }
 
+/** The IRTE that composed a remapped message (what deliver() names in findings and the outcome). */
+interface IrteVia {
+    iommu: VtdIommu;
+    slot: IrteSlot;
+    index: number;
+}
+
+/**
+ * A remapping of a message, kept on the message (CurrentMessage.remap) so the next route of the same
+ * source does not remap, compose and decode again. It is valid while everything vtdRemap read is the same:
+ * the prepared unit (vtdRuntime hands out a new VtdRuntime whenever a register of the IOMMU changes, and one
+ * per IOMMU object), the requester id, the profile, and the IRTE: the same slot object at the index, holding
+ * the same lo/hi (the simulator's overlay makes a new slot per content; a direct edit changes lo/hi). The
+ * message itself (address, data) is fixed for the CurrentMessage. Nothing here is changed after it is made,
+ * so every trace may share it; each trace still gets its own stages, findings and outcome.
+ */
+interface RemapMemo {
+    rt: VtdRuntime;
+    sid: number;
+    profile: Profile;
+    rid: RequesterIdInfo;
+    /** The slot at r.index when remapped (undefined for none, or when r.index < 0), and its halves then. */
+    slot: IrteSlot | undefined;
+    lo: bigint;
+    hi: bigint;
+    r: RemapOutput;
+    facts: RemapFacts;
+    /** Remapped only: the message the IOMMU composed, as KVM decodes it, and the IRTE that composed it. */
+    msg: CompatMsi | undefined;
+    via: IrteVia | undefined;
+}
+
+/** vtdRemap of the current message through `iommu`, or the current message's RemapMemo when still valid. */
+function remapOf(t: Tracer, iommu: VtdIommu, rid: RequesterIdInfo): RemapMemo {
+    const { cur, profile } = t;
+    const last = cur.remap;
+    const rt = vtdRuntimeSince(iommu, last?.rt);
+    const sid = rid.rid;
+    // A route's message may be shared by the irqfds of several devices (KVM routes): device and machine too.
+    if (
+        last !== undefined &&
+        last.rt === rt &&
+        last.sid === sid &&
+        last.profile === profile &&
+        last.rid === rid &&
+        last.facts.device === t.device &&
+        last.facts.machine === t.machine
+    ) {
+        const index = last.r.index;
+        const slot = index >= 0 ? iommu.irtes.get(index) : undefined;
+        // Same slot object, same halves: an in-place edit of lo/hi is seen; the overlay's new slot per content is too.
+        if (slot === last.slot && (slot === undefined || (slot.lo === last.lo && slot.hi === last.hi))) return last;
+    }
+    const r = vtdRemap({ addrLo: cur.addrLo, addrHi: cur.addrHi, data: cur.data >>> 0, sid, ioapic: false }, rt.unit, rt.read, profile);
+    const slot = r.index >= 0 ? iommu.irtes.get(r.index) : undefined;
+    let msg: CompatMsi | undefined;
+    let via: IrteVia | undefined;
+    if (r.result === 'remapped') {
+        // The composed message always decodes: window 0xFEE, format bit 0, address_hi[7:0] = 0.
+        const m = decodeCompatMsiOrError(r.outAddrLo, r.outAddrHi, r.outData, COMPOSED_MSG_OPTIONS);
+        if (typeof m === 'string') throw new Error(`composed message did not decode (${m})`);
+        msg = m;
+        via = { iommu, slot: slot!, index: r.index };
+    }
+    const facts: RemapFacts = { profile, machine: t.machine, device: t.device, iommu, r, rid, slot };
+    const memo: RemapMemo = { rt, sid, profile, rid, slot, lo: slot ? slot.lo : 0n, hi: slot ? slot.hi : 0n, r, facts, msg, via };
+    cur.remap = memo;
+    return memo;
+}
+
 /** How KVM reads a message the IOMMU composed: dest[31:8] in address_hi (§2.6 step 11). */
 const COMPOSED_MSG_OPTIONS: CompatOptions = Object.freeze({ x2apicFormat: true, extDestId: false });
+
+/** KVM's decode of a message that is not remapped, with the two KVM options it depends on. */
+interface CompatMemo {
+    x2apicApi: boolean;
+    extDestId: boolean;
+    m: CompatResult;
+}
+
+/** decodeCompatMsi of the current message, kept on it while the KVM options are the same. */
+function compatOf(cur: CurrentMessage, x2apicApi: boolean, extDestId: boolean): CompatResult {
+    const last = cur.compat;
+    if (last !== undefined && last.x2apicApi === x2apicApi && last.extDestId === extDestId) return last.m;
+    const m = decodeCompatMsi(cur.addrLo, cur.addrHi, cur.data >>> 0, { x2apicFormat: x2apicApi, extDestId });
+    cur.compat = { x2apicApi, extDestId, m };
+    return m;
+}
 
 /** Host bridge → IOMMU → APIC for a message that is actually sent. */
 function routeMessage(t: Tracer): Exclude<Outcome, PendingOutcome> {
@@ -750,7 +1138,7 @@ function routeMessage(t: Tracer): Exclude<Outcome, PendingOutcome> {
         return t.fault('route-unsupported-arch', '', `${machine.name} is ${machine.arch}: the route tracer follows x86 machines only.`, `${machine.arch} not traced`, { id: machine.id });
     }
     if (!isInterruptAddress(addrLo)) {
-        t.stages.push(makeStage('host-bridge', 'Host bridge', `${hexGrouped(address, addrHi ? 16 : 8)} is outside the interrupt window: an ordinary memory write`, t.ref('address'), () => [decodeMsiAddress(address, { profile, machine, deviceId: device.id, data })]));
+        t.addStage(makeStage('host-bridge', 'Host bridge', `${hexGrouped(address, addrHi ? 16 : 8)} is outside the interrupt window: an ordinary memory write`, t.ref('address'), () => [decodeMsiAddress(address, { profile, machine, deviceId: device.id, data })]));
         const message = `${t.cur.name} writes ${hexGrouped(address, addrHi ? 16 : 8)}, which is not an interrupt address (0xFEE0_0000..0xFEEF_FFFF): the write goes to memory and no interrupt is raised; program an address in the interrupt window.`;
         if (!t.addrSwapReported) t.findings.push(makeFinding('x86-not-interrupt-address', message, t.ref('address')));
         return t.fault('x86-not-interrupt-address', 'NOT_INTERRUPT_ADDRESS', message, `${hexGrouped(address, addrHi ? 16 : 8)} outside 0xFEE window`, t.ref('address'));
@@ -762,32 +1150,25 @@ function routeMessage(t: Tracer): Exclude<Outcome, PendingOutcome> {
         if (plan.iommuText?.name !== iommu.name) plan.iommuText = iommuTextOf(iommu);
         iommuText = plan.iommuText;
     } else if (iommu) iommuText = iommuTextOf(iommu);
-    t.stages.push(
+    t.addStage(
         new LazyStage('host-bridge', 'Host bridge', iommu?.remapping ? iommuText!.hostBridgeRemapping : 'interrupt window 0xFEE → local APICs', t.ref('address'), hostBridgeDecodes, t),
     );
     if (iommu?.remapping) {
         const rid = plan ? planRequesterId(machine, plan) : requesterIdOf(machine, device);
-        const rt = vtdRuntime(iommu);
-        const r = vtdRemap({ addrLo, addrHi, data, sid: rid.rid, ioapic: false }, rt.unit, rt.read, profile);
-        const slot = r.index >= 0 ? iommu.irtes.get(r.index) : undefined;
-        const facts: RemapFacts = { t, iommu, r, rid, slot };
-        t.stages.push(new LazyStage('interrupt-remapping', iommuText!.remapTitle, remapStageSummary, slot ? { id: slot.id } : { id: iommu.id }, remapStageDecodes, facts));
+        const memo = remapOf(t, iommu, rid);
+        const { r, slot } = memo;
+        t.addStage(new LazyStage('interrupt-remapping', iommuText!.remapTitle, remapStageSummary, slot ? { id: slot.id } : { id: iommu.id }, remapStageDecodes, memo.facts));
         if (r.result === 'fault') return vtdFault(t, iommu, r, rid);
         if (r.result === 'posted') {
             const out: PostedOutcome = { kind: 'posted', vector: r.vector, urgent: r.urgent === 1, pda: irtePda(r.irte!), irte: { iommu: iommu.id, index: r.index, element: slot!.id } };
             return out;
         }
-        if (r.result === 'remapped') {
-            // The composed message always decodes: window 0xFEE, format bit 0, address_hi[7:0] = 0.
-            const m = decodeCompatMsiOrError(r.outAddrLo, r.outAddrHi, r.outData, COMPOSED_MSG_OPTIONS);
-            if (typeof m === 'string') throw new Error(`composed message did not decode (${m})`);
-            return deliver(t, m, { iommu, slot: slot!, index: r.index });
-        }
+        if (r.result === 'remapped') return deliver(t, memo.msg!, memo.via);
         // Compatibility format allowed through: KVM decodes it as below.
     } else if (iommu) {
-        t.stages.push(makeStage('interrupt-remapping', `VT-d interrupt remapping (${iommu.name})`, `${iommu.name}: remapping off, message passes unchanged`, { id: iommu.id, property: 'remapping' }, () => []));
+        t.addStage(makeStage('interrupt-remapping', `VT-d interrupt remapping (${iommu.name})`, `${iommu.name}: remapping off, message passes unchanged`, { id: iommu.id, property: 'remapping' }, () => []));
     }
-    const m = decodeCompatMsi(addrLo, addrHi, data, { x2apicFormat: machine.kvm.x2apicApi, extDestId: machine.kvm.extDestId });
+    const m = compatOf(t.cur, machine.kvm.x2apicApi, machine.kvm.extDestId);
     if (!m.ok) {
         if (m.error === 'REMAPPABLE_FORMAT') {
             const message = `${t.cur.name} uses the remappable format (address bit 4 = 1), but ${iommu ? `${iommu.name} has remapping off` : 'no IOMMU translates this device'}, so the message cannot be delivered; ${iommu ? 'turn `remapping on`' : 'put the bus behind a VT-d IOMMU with remapping on'} or program a compatibility-format address (bit 4 = 0, APIC ID in bits 19:12).`;
@@ -840,7 +1221,7 @@ function spaprDecodeStage(t: Tracer): { ok: true; d: SpaprDecoded } | { ok: fals
     if (!phb) {
         const bus = t.idx.buses.get(device.bus);
         const message = `${device.name} sits on ${bus ? `bus ${bus.name}` : 'a bus'} that is under no PHB, so nothing decodes its MSI writes; put the bus \`on\` a PHB.`;
-        t.stages.push(makeStage('host-bridge', 'PHB', 'no PHB decodes this device’s MSIs', { id: device.id, property: 'bus' }, () => []));
+        t.addStage(makeStage('host-bridge', 'PHB', 'no PHB decodes this device’s MSIs', { id: device.id, property: 'bus' }, () => []));
         t.findings.push(makeFinding('spapr-no-phb', message, { id: device.id, property: 'bus' }, bus ? [{ element: { id: bus.id }, message: `bus ${bus.name} names no PHB` }] : []));
         return { ok: false, fault: t.fault('spapr-no-phb', '', message, `${device.name} under no PHB`, { id: device.id, property: 'bus' }) };
     }
@@ -869,7 +1250,7 @@ function spaprDecodeStage(t: Tracer): { ok: true; d: SpaprDecoded } | { ok: fals
     const summary = r.ok
         ? `${model === 'legacy' ? `window ${win}:${slotText}` : `window ${win}: data is the IRQ`} → XICS irq ${hex(r.irq)} (source ${hex(r.icsSource)})`
         : `${model} model: ${r.error.toLowerCase().replace(/_/g, ' ')}${slotText}`;
-    t.stages.push(
+    t.addStage(
         makeStage('host-bridge', `PHB ${phb.name} (${model} MSI model)`, summary, { id: phb.id }, () => [decodePhbWindowAddress(address, data, { profile, machine, deviceId: device.id })]),
     );
     const k = t.source?.index ?? 0;
@@ -991,7 +1372,7 @@ function deliverXics(t: Tracer, irq: number, via: SpaprDecoded['phb'] | undefine
     const xive = xiveOf(machine, irq, allocation);
     const info = { ics: xics.id, irq, source, server: xive.server, priority: xive.priority };
     const masked = xive.priority === XICS_MASKED_PRIORITY;
-    t.stages.push(
+    t.addStage(
         makeStage(
             'xics',
             'XICS',
@@ -1023,7 +1404,7 @@ function deliverXics(t: Tracer, irq: number, via: SpaprDecoded['phb'] | undefine
             ),
         );
     } else {
-        t.stages.push(
+        t.addStage(
             makeStage(
                 'cpu',
                 cpus.length === 1 ? `CPU ${cpus[0].index}` : `${cpus.length} CPUs`,
@@ -1065,6 +1446,42 @@ function routeCurrent(t: Tracer): Outcome {
 // ---------------------------------------------------------------------------------------------------------
 // KVM irqfd → GSI → route (ROUTING.md §6, thread 001)
 
+/** What the kvm-route stage of a routed GSI shows, fixed when the stage is made (the route's values then). */
+interface KvmRouteFacts {
+    gsi: number;
+    address: bigint;
+    data: number;
+    devid: number | undefined;
+    stale: boolean;
+    profile: Profile;
+    machine: Machine;
+    deviceId: ElementId;
+}
+
+function kvmRouteSummary(f: KvmRouteFacts): string {
+    const { gsi, address, data, devid } = f;
+    return `irqfd → GSI ${gsi} → MSI route ${hexGrouped(address, address > 0xffff_ffffn ? 16 : 8)} ← ${hex(data)}${devid !== undefined ? ` devid ${hex(devid)}` : ''}${f.stale ? ' (stale)' : ''}`;
+}
+
+function kvmRouteDecodes({ address, data, profile, machine, deviceId }: KvmRouteFacts): ValueDecode[] {
+    return [decodeMsiAddress(address, { profile, machine, deviceId, data }), decodeMsiData(data, { profile, machine, deviceId, address })];
+}
+
+/**
+ * A KVM route's message as the current one, kept per route object while its GSI, id, address and data are
+ * the same (the simulator rewrites a route's message in place), so that what routing it computed (RemapMemo,
+ * DeliveryMemo) serves the next route through the same irqfd.
+ */
+const kvmRouteMessages = new WeakMap<KvmRoute, { gsi: number; cur: CurrentMessage }>();
+
+function kvmRouteMessage(r: KvmRoute, gsi: number, address: bigint, data: number): CurrentMessage {
+    const hit = kvmRouteMessages.get(r);
+    if (hit !== undefined && hit.gsi === gsi && hit.cur.element === r.id && hit.cur.address === address && hit.cur.data === data) return hit.cur;
+    const cur = currentMessage(`GSI ${gsi} route`, r.id, address, data);
+    kvmRouteMessages.set(r, { gsi, cur });
+    return cur;
+}
+
 function routeIrqfd(t: Tracer, irqfd: KvmIrqfd): Outcome {
     const { machine } = t;
     const mapping = gsiMappingOf(machine);
@@ -1074,13 +1491,13 @@ function routeIrqfd(t: Tracer, irqfd: KvmIrqfd): Outcome {
         t.kvm = { gsi, irqfd: irqfd.id, mapping };
         if (!isSpaprRouted(machine)) {
             const message = `${t.src.name} is carried by an irqfd on GSI ${gsi} with direct GSI mapping, which exists only on pseries (GSI = XICS IRQ); use routed mapping with an MSI route for GSI ${gsi}.`;
-            t.stages.push(makeStage('kvm-route', `KVM GSI ${gsi}`, `irqfd → GSI ${gsi}: direct mapping unsupported on ${machine.arch}`, irqfdRef(), () => []));
+            t.addStage(makeStage('kvm-route', `KVM GSI ${gsi}`, `irqfd → GSI ${gsi}: direct mapping unsupported on ${machine.arch}`, irqfdRef(), () => []));
             t.findings.push(makeFinding('kvm-direct-mapping-unsupported', message, irqfdRef('gsi')));
             return t.fault('kvm-direct-mapping-unsupported', '', message, `direct mapping on ${machine.arch}`, irqfdRef('gsi'));
         }
         // What the vector's message names (QEMU looks it up to pick the GSI), then the GSI itself.
         const dec = spaprDecodeStage(t);
-        t.stages.push(makeStage('kvm-route', `KVM GSI ${gsi}`, `irqfd → GSI ${gsi} (${hex(gsi)}): direct mapping, GSI = XICS irq, no route`, irqfdRef(), () => []));
+        t.addStage(makeStage('kvm-route', `KVM GSI ${gsi}`, `irqfd → GSI ${gsi} (${hex(gsi)}): direct mapping, GSI = XICS irq, no route`, irqfdRef(), () => []));
         if (dec.ok && dec.d.irq !== gsi) {
             t.findings.push(
                 makeFinding(
@@ -1104,7 +1521,7 @@ function routeIrqfd(t: Tracer, irqfd: KvmIrqfd): Outcome {
     const routes = routesOfGsi(machine, gsi);
     if (routes.length === 0) {
         const message = `The irqfd of ${t.src.name} fires GSI ${gsi}, which has no routing entry: KVM injects nothing and the interrupt is lost. Add \`route gsi ${gsi} msi address … data …\` with the vector's message, or bind the irqfd to a routed GSI.`;
-        t.stages.push(makeStage('kvm-route', `KVM GSI ${gsi}`, `irqfd → GSI ${gsi}: no route`, irqfdRef(), () => []));
+        t.addStage(makeStage('kvm-route', `KVM GSI ${gsi}`, `irqfd → GSI ${gsi}: no route`, irqfdRef(), () => []));
         t.findings.push(makeFinding('kvm-irqfd-missing-gsi', message, irqfdRef('gsi'), [{ element: { id: t.src.element }, message: `${t.src.name} is carried by this irqfd` }]));
         return t.fault('kvm-irqfd-missing-gsi', '', message, `GSI ${gsi} has no route`, irqfdRef('gsi'));
     }
@@ -1113,7 +1530,7 @@ function routeIrqfd(t: Tracer, irqfd: KvmIrqfd): Outcome {
     if (r.kind === 'irqchip') {
         const pin = `${r.irqchip ?? 'irqchip'} pin ${r.pin ?? '?'}`;
         const message = `The irqfd of ${t.src.name} fires GSI ${gsi}, an irqchip route (${pin}): the guest sees a pin interrupt, not the vector's message. Give GSI ${gsi} an MSI route with the vector's message. (I/O APIC redirection is not modelled; the trace ends at the pin.)`;
-        t.stages.push(makeStage('kvm-route', `KVM GSI ${gsi}`, `irqfd → GSI ${gsi} → ${pin}`, { id: r.id }, () => []));
+        t.addStage(makeStage('kvm-route', `KVM GSI ${gsi}`, `irqfd → GSI ${gsi} → ${pin}`, { id: r.id }, () => []));
         t.findings.push(makeFinding('kvm-irqfd-irqchip-route', message, irqfdRef('gsi'), [{ element: { id: r.id }, message: `GSI ${gsi}: ${pin}` }]));
         return t.fault('kvm-irqfd-irqchip-route', '', message, `GSI ${gsi} → ${pin}`, { id: r.id });
     }
@@ -1122,15 +1539,8 @@ function routeIrqfd(t: Tracer, irqfd: KvmIrqfd): Outcome {
     const diffs: string[] = [];
     if (address !== t.src.address) diffs.push(`address ${hexGrouped(address, address > 0xffff_ffffn ? 16 : 8)} ≠ ${hexGrouped(t.src.address, t.src.address > 0xffff_ffffn ? 16 : 8)}`);
     if (data !== t.src.data >>> 0) diffs.push(`data ${hex(data)} ≠ ${hex(t.src.data)}`);
-    t.stages.push(
-        makeStage(
-            'kvm-route',
-            `KVM GSI ${gsi}`,
-            `irqfd → GSI ${gsi} → MSI route ${hexGrouped(address, address > 0xffff_ffffn ? 16 : 8)} ← ${hex(data)}${r.devid !== undefined ? ` devid ${hex(r.devid)}` : ''}${diffs.length ? ' (stale)' : ''}`,
-            { id: r.id },
-            () => [decodeMsiAddress(address, { profile: t.profile, machine, deviceId: t.device.id, data }), decodeMsiData(data, { profile: t.profile, machine, deviceId: t.device.id, address })],
-        ),
-    );
+    const routeFacts: KvmRouteFacts = { gsi, address, data, devid: r.devid, stale: diffs.length > 0, profile: t.profile, machine, deviceId: t.device.id };
+    t.addStage(new LazyStage('kvm-route', `KVM GSI ${gsi}`, kvmRouteSummary, { id: r.id }, kvmRouteDecodes, routeFacts));
     if (diffs.length) {
         t.kvm.stale = true;
         t.findings.push(
@@ -1146,7 +1556,7 @@ function routeIrqfd(t: Tracer, irqfd: KvmIrqfd): Outcome {
             ),
         );
     }
-    t.cur = currentMessage(`GSI ${gsi} route`, r.id, address, data);
+    t.cur = kvmRouteMessage(r, gsi, address, data);
     const out = routeCurrent(t);
     if (out.kind === 'delivered' || (out.kind === 'pending' && out.reason === 'xics-masked')) out.kvm = t.kvm;
     return out;
@@ -1165,11 +1575,23 @@ function routeSignal(machine: Machine, source: SourceRef, options: RouteOptions)
     const idx = indexMachine(machine);
     // A signal has no device: a stand-in with no bus, so no IOMMU and no requester id applies.
     const pseudo: Device = { id: sig.id, name, bdf: { segment: 0, bus: 0, device: 0, fn: 0 }, bus: '' };
-    const src: SourceMessage = { name, writeTitle: `KVM_SIGNAL_MSI ${name}`, element: sig.id, address: sig.address, data: sig.data >>> 0, unprogrammed: false };
+    const src: SourceMessage = {
+        name,
+        writeTitle: `KVM_SIGNAL_MSI ${name}`,
+        text: undefined,
+        element: sig.id,
+        address: sig.address,
+        data: sig.data >>> 0,
+        pending: undefined,
+        unprogrammed: false,
+        firmware: undefined,
+        invalid: undefined,
+        current: undefined,
+    };
     const t = new Tracer(machine, idx, pseudo, src, options.profile, { device: sig.id, kind: 'signal', index: i });
     const ref: SourceRef = { device: sig.id, kind: 'signal', index: i };
-    const trace = (outcome: Outcome): RouteTrace => ({ source: ref, sourceName: name, sourceElement: sig.id, stages: t.stages, outcome, findings: t.findings });
-    t.stages.push(
+    const trace = (outcome: Outcome): RouteTrace => ({ source: ref, sourceName: name, sourceElement: sig.id, stages: t.takeStages(), outcome, findings: t.findings });
+    t.addStage(
         makeStage(
             'device-write',
             src.writeTitle,
@@ -1205,7 +1627,7 @@ function spaprDeviceWriteDecodes(t: Tracer): ValueDecode[] {
 }
 
 function traceOf(t: Tracer, source: SourceRef, outcome: Outcome): RouteTrace {
-    return { source, sourceName: t.src.name, sourceElement: t.src.element, stages: t.stages, outcome, findings: t.findings };
+    return { source, sourceName: t.src.name, sourceElement: t.src.element, stages: t.takeStages(), outcome, findings: t.findings };
 }
 
 /**
@@ -1234,7 +1656,7 @@ export function route(machine: Machine, source: SourceRef, options: RouteOptions
     const address = src.address;
     const { addrLo, addrHi } = t.cur;
     const remappable = isInterruptAddress(addrLo) && (addrLo & 0x10) !== 0;
-    t.stages.push(new LazyStage('device-write', src.writeTitle, deviceWriteSummary, { id: src.element }, spapr ? spaprDeviceWriteDecodes : deviceWriteDecodes, t));
+    t.addStage(new LazyStage('device-write', src.writeTitle, deviceWriteSummary, { id: src.element }, spapr ? spaprDeviceWriteDecodes : deviceWriteDecodes, t));
 
     if (src.pending?.reason === 'disabled' || (src.pending && src.unprogrammed)) {
         return traceOf(t, source, { kind: 'pending', reason: src.pending.reason, where: src.pending.where, element: { id: src.element } });
@@ -1269,13 +1691,13 @@ export function route(machine: Machine, source: SourceRef, options: RouteOptions
         );
     }
 
-    const irqfd = firstIrqfdOf(machine, source);
+    const irqfd = irqfdOfSource(machine, src.text, source);
     const outcome = irqfd ? routeIrqfd(t, irqfd) : routeCurrent(t);
     if (src.pending) {
         const p: PendingOutcome = { kind: 'pending', reason: src.pending.reason, where: src.pending.where, element: { id: src.element } };
         if (outcome.kind !== 'pending') p.whenUnmasked = outcome;
         // The stages after the device write are what happens on unmask; the interrupt has not taken them yet.
-        t.stages.splice(1);
+        t.keepStages(1);
         return traceOf(t, source, p);
     }
     return traceOf(t, source, outcome);

@@ -10,9 +10,12 @@ import { prepareVtdUnit, type IrteReader, type PreparedVtdUnit } from './remap.j
 export interface VtdRuntime {
     unit: PreparedVtdUnit;
     read: IrteReader;
+    /** The IOMMU it reads, and the register values it was prepared for (see vtdRuntimeSince). */
+    readonly iommu: VtdIommu;
+    readonly entry: UnitCacheEntry;
 }
 
-interface UnitCacheEntry {
+export interface UnitCacheEntry {
     remapping: boolean;
     eim: boolean;
     cfi: boolean;
@@ -44,10 +47,9 @@ export function readableEntriesOf(iommu: Pick<VtdIommu, 'irtaAddress' | 'haw'>):
     return n > 0x2_0000n ? Number.POSITIVE_INFINITY : Number(n);
 }
 
-export function vtdRuntime(iommu: VtdIommu): VtdRuntime {
-    const c = units.get(iommu);
-    if (
-        c &&
+/** Whether `c` was made for `iommu` as its registers are now (the comparisons vtdRuntime makes on a hit). */
+function entryCurrent(c: UnitCacheEntry, iommu: VtdIommu): boolean {
+    return (
         c.remapping === iommu.remapping &&
         c.eim === iommu.eim &&
         c.cfi === iommu.cfi &&
@@ -55,9 +57,12 @@ export function vtdRuntime(iommu: VtdIommu): VtdRuntime {
         c.postedSupported === iommu.postedSupported &&
         c.irtaAddress === iommu.irtaAddress &&
         c.haw === iommu.haw
-    ) {
-        return c.rt;
-    }
+    );
+}
+
+export function vtdRuntime(iommu: VtdIommu): VtdRuntime {
+    const c = units.get(iommu);
+    if (c && entryCurrent(c, iommu)) return c.rt;
     const unit = prepareVtdUnit({
         enabled: iommu.remapping,
         eime: iommu.eim,
@@ -70,8 +75,7 @@ export function vtdRuntime(iommu: VtdIommu): VtdRuntime {
         const slot = iommu.irtes.get(index);
         return slot ? slotWords(slot) : undefined;
     };
-    const rt = { unit, read };
-    units.set(iommu, {
+    const entry: UnitCacheEntry = {
         remapping: iommu.remapping,
         eim: iommu.eim,
         cfi: iommu.cfi,
@@ -79,7 +83,20 @@ export function vtdRuntime(iommu: VtdIommu): VtdRuntime {
         postedSupported: iommu.postedSupported,
         irtaAddress: iommu.irtaAddress,
         haw: iommu.haw,
-        rt,
-    });
-    return rt;
+        rt: undefined!,
+    };
+    entry.rt = { unit, read, iommu, entry };
+    units.set(iommu, entry);
+    return entry.rt;
+}
+
+/**
+ * vtdRuntime(iommu) for a caller that kept the runtime it got last time: `last` itself while it was made
+ * for this IOMMU object and its registers are unchanged (no WeakMap lookup), else vtdRuntime(iommu). A
+ * runtime that is still current is equivalent to the one vtdRuntime would return (same unit constants, a
+ * reader over the same IOMMU's live `irtes`).
+ */
+export function vtdRuntimeSince(iommu: VtdIommu, last: VtdRuntime | undefined): VtdRuntime {
+    if (last !== undefined && last.iommu === iommu && entryCurrent(last.entry, iommu)) return last;
+    return vtdRuntime(iommu);
 }

@@ -55,7 +55,7 @@ import {
     XICS_MASKED_PRIORITY,
 } from './spapr/machine.js';
 import { spaprCurrentDecode, spaprLegacyDecode, type SpaprError, type SpaprResult } from './spapr/phb-msi.js';
-import { formatRid, irtePda, irteReservedViolations, irteXapicDestOverflow, ridOf, SVT_NAMES } from './vtd/irte.js';
+import { formatRid, irtePda, irteReservedViolations, irteXapicDestOverflow, irteSourceText, ridOf, SVT_NAMES } from './vtd/irte.js';
 import { remappableAddress, vtdRemap, VTD_FAULTS, type RemapOutput } from './vtd/remap.js';
 import { checkSourceId, expectedIrteSource, formatBdf, requesterIdOf, type RequesterIdInfo } from './vtd/source-id.js';
 import { vtdRuntime, vtdRuntimeSince, type VtdRuntime } from './vtd/unit.js';
@@ -717,7 +717,7 @@ function vtdFault(t: Tracer, iommu: VtdIommu, r: RemapOutput, rid: RequesterIdIn
             const posted = (w.w0 & 0x8000) !== 0;
             if (!posted && !iommu.eim && irteXapicDestOverflow(w)) hints.push('the destination needs more than 8 bits: set `eim on` or use an APIC ID ≤ 0xFF');
             if (posted && !iommu.postedSupported && t.profile === 'spec') hints.push('the posted format (IM=1) needs posted-interrupt support: enable it on the IOMMU or use the remapped format');
-            if (viol.includes('SVT=11')) hints.push('SVT=11 is reserved: use none, requester or bus');
+            if (viol.includes('SVT=11')) hints.push('SVT=11 is reserved: use `svt none`, a requester (`sid BB:DD.F`) or a bus range (`sid bus A..B`)');
             if (hints.length === 0) hints.push('clear them');
             message = `${head}: IRTE ${r.index} sets reserved bits (${viol.join(', ')}); ${hints.join('; ')}.${fpdNote}`;
             detail = `IRTE ${r.index} reserved bits ${viol.join(', ')}`;
@@ -732,11 +732,12 @@ function vtdFault(t: Tracer, iommu: VtdIommu, r: RemapOutput, rid: RequesterIdIn
             const sid = w.w2 & 0xffff;
             const exp = expectedIrteSource(t.machine, t.device);
             const have = svt === 2 ? `bus range ${hexPad(sid >>> 8, 2)}..${hexPad(sid & 0xff, 2)}` : `sid ${formatRid(sid)}${sq ? ` (sq ${sq})` : ''}`;
-            const want = exp.svt === 2 ? `svt bus sid ${hexPad(exp.sid, 4)} (buses ${hexPad(exp.sid >>> 8, 2)}..${hexPad(exp.sid & 0xff, 2)})` : `svt requester sid ${formatRid(exp.sid)}`;
+            // Written the way the file writes it, so the advice can be pasted (irteSourceText).
+            const want = irteSourceText(exp.svt, exp.sq, exp.sid);
             let why = '';
             if (r.cause === 'svt-reserved') why = ' SVT=11 is reserved (QEMU reports it as 0x26).';
             else if (t.profile === 'qemu' && svt === 2 && checkSourceId(svt, sq, sid, rid.rid, 'spec') === 'ok') {
-                why = ' The specification order (SID[15:8] = start bus) accepts it; QEMU reads the bus range reversed (ROUTING.md §10.1), so with QEMU the range must be written end..start or start == end.';
+                why = ' The specification order (SID[15:8] = start bus) accepts it; QEMU reads the bus range reversed (ROUTING.md §10.1), so under QEMU only a one-bus range (start == end) works as it does on hardware.';
             }
             message = `${head}: IRTE ${r.index} verifies ${have} (${SVT_NAMES[svt]}), but requests from ${t.device.name} arrive with requester id ${formatRid(rid.rid)}${rid.bridge ? ` (set by ${rid.kind === 'pcie-to-pci' ? 'PCIe-to-PCI' : 'PCI'} bridge ${rid.bridge.name})` : ''}.${why} The IRTE should hold \`${want}\`: ${exp.reason}.${fpdNote}`;
             detail = `requester ${formatRid(rid.rid)} fails IRTE ${r.index} ${have}`;
@@ -1683,7 +1684,10 @@ export function route(machine: Machine, source: SourceRef, options: RouteOptions
         t.findings.push(
             makeFinding(
                 'msi-byte-swapped',
-                `${src.name}: data ${hexPad(src.data, 8)} sets only the reserved upper half; with its bytes reversed it is ${hex(swappedData)}${remappable ? '' : ` (vector ${hex(swappedData & 0xff)})`}; write ${hex(swappedData)}.`,
+                src.data >>> 16 === 0
+                    // x86/byte-swap.ts swappedData16: the 16-bit MSI Message Data register stored big-endian.
+                    ? `${src.name}: data ${hexPad(src.data, 4)} has an illegal vector (${hex(src.data & 0xff)}); with the two bytes of the 16-bit Message Data register reversed it is ${hex(swappedData)} (vector ${hex(swappedData & 0xff)}): a big-endian store? Write ${hex(swappedData)}.`
+                    : `${src.name}: data ${hexPad(src.data, 8)} sets only the reserved upper half; with its bytes reversed it is ${hex(swappedData)}${remappable ? '' : ` (vector ${hex(swappedData & 0xff)})`}; write ${hex(swappedData)}.`,
                 t.ref('data'),
                 [],
                 { swapBytes: hex(swappedData), property: 'data' },

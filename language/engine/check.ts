@@ -15,6 +15,8 @@ import { irteUsedBy, listSignals, listSources, route } from './route.js';
 import { cpuServer, isSpaprRouted, phbMaxDevs, phbModel, spaprIndex, xicsOf } from './spapr/machine.js';
 import type { Finding, MachineReport } from './trace.js';
 import { irteXapicDestOverflow } from './vtd/irte.js';
+import { decodeRemappableRequest, isRemappableAddress } from './vtd/remappable-msi.js';
+import { isInterruptAddress } from './x86/msi-compat.js';
 import { slotWords } from './vtd/unit.js';
 
 export interface CheckOptions {
@@ -83,6 +85,23 @@ function machineFindings(machine: Machine, used: Set<string>, options: CheckOpti
                         { data: hex(aligned) },
                     ),
                 );
+            }
+            // Multi-message MSI behind remapping: the device ORs the vector number into the data's low bits,
+            // which VT-d reads only as a subhandle (SHV=1, index = handle + data[15:0]). With SHV=0 the data is
+            // ignored and every vector selects the same IRTE: Linux always sets SHV for multi-MSI (ROUTING.md §2.1,
+            // drivers/iommu/intel/irq_remapping.c fill_msi_msg).
+            const lo = Number(m.address & 0xffff_ffffn);
+            if (mme > 0 && isInterruptAddress(lo) && isRemappableAddress(lo)) {
+                const req = decodeRemappableRequest(lo, m.data);
+                if (req.shv === 0) {
+                    out.push(
+                        makeFinding(
+                            'msi-multi-without-shv',
+                            `${d.name}: ${msiVectorCount(mme)} MSI vectors in remappable format with SHV=0: the vector number the device puts in the data is ignored without a subhandle, so every vector selects IRTE ${req.handle}; set SHV (address bit 3) and give vector k its IRTE at handle + k, as Linux does.`,
+                            { id: m.id, property: 'address' },
+                        ),
+                    );
+                }
             }
         }
         if (d.msix && (d.msix.tableSize < 1 || d.msix.tableSize > MSIX_MAX_ENTRIES)) {

@@ -90,6 +90,11 @@ export const DIAGNOSTIC_CODES = {
         title: 'IRTE not used',
         description: 'A present IRTE that no interrupt source in this machine selects (IOAPIC entries are not modelled).',
     },
+    'msi-multi-without-shv': {
+        severity: 'warning',
+        title: 'multi-message MSI in remappable format without SHV',
+        description: 'An MSI capability with several vectors sends a remappable-format address with SHV=0: VT-d ignores the data, so the vector number the device puts in its low bits selects nothing and every vector arrives through the same IRTE. Linux sets SHV=1 and allocates one IRTE per vector at handle + k (ROUTING.md §2.1).',
+    },
     'msi-data-unaligned': {
         severity: 'warning',
         title: 'MSI base data not aligned to the vector count',

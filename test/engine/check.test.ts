@@ -74,6 +74,23 @@ describe('checkMachine', () => {
         assert.equal(summarizeDevice(r.traces.filter((t) => t.source.device === 'device:nvme')), '4 vectors: 4 not sent');
     });
 
+    test('multi-message MSI in remappable format: SHV=0 is reported (every vector would select one IRTE), SHV=1 is not', () => {
+        const pci0 = bus('pci0', 0, { iommu: 'iommu:dmar0' });
+        const dmar0 = vtd('dmar0', { irtaS: 3, irtes: { 4: { vector: 0x51, dest: 1 }, 5: { vector: 0x52, dest: 1 } } });
+        const withShv = (address: bigint) => machine({
+            cpus: [cpu(0), cpu(1)],
+            iommus: [dmar0],
+            buses: [pci0],
+            devices: [device('nvme', '00:04.0', pci0, { msi: msi('nvme', { address, data: 0, mmc: 1, mme: 1 }) })],
+        });
+        const r = checkMachine(withShv(0xfee0_0090n), { profile: 'spec' });
+        const f = r.findings.filter((x) => x.code === 'msi-multi-without-shv');
+        assert.deepEqual(f.map(brief), [{ code: 'msi-multi-without-shv', severity: 'warning', element: { id: 'msi:nvme', property: 'address' } }]);
+        assert.equal(f[0].message, 'nvme: 2 MSI vectors in remappable format with SHV=0: the vector number the device puts in the data is ignored without a subhandle, so every vector selects IRTE 4; set SHV (address bit 3) and give vector k its IRTE at handle + k, as Linux does.');
+        const ok = checkMachine(withShv(0xfee0_0098n), { profile: 'spec' });
+        assert.deepEqual(ok.findings.filter((x) => x.code === 'msi-multi-without-shv'), []);
+    });
+
     test('trace findings appear once per source, after the machine-level ones', () => {
         const pci0 = bus('pci0', 0, { iommu: 'iommu:dmar0' });
         const dmar0 = vtd('dmar0', { irtes: {} });

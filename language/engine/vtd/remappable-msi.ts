@@ -17,6 +17,11 @@ export interface RemappableRequest {
     index: number;
 }
 
+/** Address bit 4, Interrupt Format: 1 = remappable (VT-d §5.1.5.2), 0 = compatibility. */
+export function isRemappableAddress(addrLo: number): boolean {
+    return ((addrLo >>> 4) & 1) === 1;
+}
+
 export function decodeRemappableRequest(addrLo: number, data: number): RemappableRequest {
     const handle = remappableHandle(addrLo >>> 0);
     const shv = ((addrLo >>> 3) & 1) as 0 | 1;

@@ -9,7 +9,7 @@ import { kvmMachineFindings } from './kvm/routing.js';
 import { indexMachine } from './machine-index.js';
 import type { Device, Machine, Profile } from './model.js';
 import { msiBaseDataUnaligned, msiVectorCount, MSI_MAX_LOG2 } from './pci/msi.js';
-import { MSIX_MAX_ENTRIES } from './pci/msix.js';
+import { msixAddressUnaligned, MSIX_MAX_ENTRIES } from './pci/msix.js';
 import { vfioFindings } from './pci/vfio.js';
 import { irteUsedBy, listSignals, listSources, route } from './route.js';
 import { cpuServer, isSpaprRouted, phbMaxDevs, phbModel, spaprIndex, xicsOf } from './spapr/machine.js';
@@ -17,6 +17,7 @@ import type { Finding, MachineReport } from './trace.js';
 import { irteXapicDestOverflow } from './vtd/irte.js';
 import { decodeRemappableRequest, isRemappableAddress } from './vtd/remappable-msi.js';
 import { isInterruptAddress } from './x86/msi-compat.js';
+import { swappedAddressCandidate } from './x86/byte-swap.js';
 import { slotWords } from './vtd/unit.js';
 
 export interface CheckOptions {
@@ -102,6 +103,18 @@ function machineFindings(machine: Machine, used: Set<string>, options: CheckOpti
                         ),
                     );
                 }
+            }
+        }
+        for (const e of d.msix?.entries ?? []) {
+            // A byte-swapped address has its low bits set too: msi-byte-swapped already says what to write.
+            if (msixAddressUnaligned(e.address) && swappedAddressCandidate(e.address) === undefined) {
+                out.push(
+                    makeFinding(
+                        'msix-address-unaligned',
+                        `${d.name}: MSI-X entry ${e.index} has Message Address ${hex(Number(e.address & 0xffff_ffffn))} with bits 1:0 = ${Number(e.address & 3n)}; the PCI specification requires them to be 0 (DWORD alignment) and leaves the result undefined otherwise; clear them.`,
+                        { id: e.id, property: 'address' },
+                    ),
+                );
             }
         }
         if (d.msix && (d.msix.tableSize < 1 || d.msix.tableSize > MSIX_MAX_ENTRIES)) {

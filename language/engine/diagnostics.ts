@@ -90,6 +90,11 @@ export const DIAGNOSTIC_CODES = {
         title: 'IRTE not used',
         description: 'A present IRTE that no interrupt source in this machine selects (IOAPIC entries are not modelled).',
     },
+    'msix-address-unaligned': {
+        severity: 'warning',
+        title: 'MSI-X Message Address not DWORD-aligned',
+        description: 'Bits 1:0 of an MSI-X table entry\'s Message Address must be 0 (PCI Local Bus 3.0 §6.8.2.4); with them set the result is undefined.',
+    },
     'msi-multi-without-shv': {
         severity: 'warning',
         title: 'multi-message MSI in remappable format without SHV',

@@ -74,6 +74,14 @@ describe('checkMachine', () => {
         assert.equal(summarizeDevice(r.traces.filter((t) => t.source.device === 'device:nvme')), '4 vectors: 4 not sent');
     });
 
+    test('an MSI-X Message Address with bits 1:0 set is reported on the entry', () => {
+        const pci0 = bus('pci0', 0);
+        const m = machine({ cpus: [cpu(0), cpu(1)], buses: [pci0], devices: [nic('nic', '00:03.0', pci0, 0xfee0_1002n, 0x41)] });
+        const f = checkMachine(m, { profile: 'spec' }).findings.filter((x) => x.code === 'msix-address-unaligned');
+        assert.deepEqual(f.map(brief), [{ code: 'msix-address-unaligned', severity: 'warning', element: { id: 'msix:nic:0', property: 'address' } }]);
+        assert.equal(f[0].message, 'nic: MSI-X entry 0 has Message Address 0xfee01002 with bits 1:0 = 2; the PCI specification requires them to be 0 (DWORD alignment) and leaves the result undefined otherwise; clear them.');
+    });
+
     test('multi-message MSI in remappable format: SHV=0 is reported (every vector would select one IRTE), SHV=1 is not', () => {
         const pci0 = bus('pci0', 0, { iommu: 'iommu:dmar0' });
         const dmar0 = vtd('dmar0', { irtaS: 3, irtes: { 4: { vector: 0x51, dest: 1 }, 5: { vector: 0x52, dest: 1 } } });

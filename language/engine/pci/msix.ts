@@ -85,11 +85,19 @@ export function msixMessageControlFields(c: { tableSize: number; functionMask: b
  * The 16-byte MSI-X table entry as fields (bit numbers within the entry): address low at offset 0, address
  * high at 4, data at 8, Vector Control at 12 with bit 0 = mask.
  */
+/**
+ * Message Address bits 1:0 of an MSI-X table entry: software must write 0 there for DWORD alignment, the
+ * result is undefined otherwise (PCI Local Bus 3.0 §6.8.2.4, "Message Address for MSI-X Table Entries").
+ */
+export function msixAddressUnaligned(address: bigint): boolean {
+    return (address & 3n) !== 0n;
+}
+
 export function msixEntryFields(e: { index: number; address: bigint; data: number; masked: boolean }): DecodedField[] {
     const lo = lo32(e.address);
     const hi = hi32(e.address);
     return [
-        field('Message Address', 31, 0, lo, `0x${lo.toString(16)}`, `table offset 0x${(e.index * MSIX_ENTRY_SIZE).toString(16)} (entry ${e.index} × 16); bits 1:0 must be 0`, (lo & 3) !== 0),
+        field('Message Address', 31, 0, lo, `0x${lo.toString(16)}`, `table offset 0x${(e.index * MSIX_ENTRY_SIZE).toString(16)} (entry ${e.index} × 16); bits 1:0 must be 0`, msixAddressUnaligned(e.address)),
         field('Message Upper Address', 63, 32, hi, `0x${hi.toString(16)}`, 'address bits 63:32'),
         field('Message Data', 95, 64, e.data >>> 0, `0x${(e.data >>> 0).toString(16)}`, 'data written with the message'),
         field('Vector Control: Mask', 96, 96, e.masked ? 1 : 0, e.masked ? '1' : '0', e.masked ? `masked: a raised vector sets ${pbaWhere(e.index)}` : 'unmasked: software must not change address/data now'),

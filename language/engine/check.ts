@@ -3,7 +3,7 @@
  * whole (duplicate APIC IDs, IRTEs nobody uses, capability settings). Each finding sits on the element and
  * property that is wrong and points at the others involved.
  */
-import { hex } from './bits.js';
+import { hex, lo32 } from './bits.js';
 import { makeFinding } from './diagnostics.js';
 import { kvmMachineFindings } from './kvm/routing.js';
 import { indexMachine } from './machine-index.js';
@@ -91,7 +91,7 @@ function machineFindings(machine: Machine, used: Set<string>, options: CheckOpti
             // which VT-d reads only as a subhandle (SHV=1, index = handle + data[15:0]). With SHV=0 the data is
             // ignored and every vector selects the same IRTE: Linux always sets SHV for multi-MSI (ROUTING.md §2.1,
             // drivers/iommu/intel/irq_remapping.c fill_msi_msg).
-            const lo = Number(m.address & 0xffff_ffffn);
+            const lo = lo32(m.address);
             if (mme > 0 && isInterruptAddress(lo) && isRemappableAddress(lo)) {
                 const req = decodeRemappableRequest(lo, m.data);
                 if (req.shv === 0) {
@@ -111,7 +111,7 @@ function machineFindings(machine: Machine, used: Set<string>, options: CheckOpti
                 out.push(
                     makeFinding(
                         'msix-address-unaligned',
-                        `${d.name}: MSI-X entry ${e.index} has Message Address ${hex(Number(e.address & 0xffff_ffffn))} with bits 1:0 = ${Number(e.address & 3n)}; the PCI specification requires them to be 0 (DWORD alignment) and leaves the result undefined otherwise; clear them.`,
+                        `${d.name}: MSI-X entry ${e.index} has Message Address ${hex(lo32(e.address))} with bits 1:0 = ${Number(e.address & 3n)}; the PCI specification requires them to be 0 (DWORD alignment) and leaves the result undefined otherwise; clear them.`,
                         { id: e.id, property: 'address' },
                     ),
                 );

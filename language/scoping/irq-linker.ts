@@ -3,6 +3,7 @@
  * grammar's type names ("Could not resolve reference to VectorTarget named '7'").
  */
 import { AstUtils, DefaultLinker, type AstNodeDescription, type LinkingError, type ReferenceInfo } from 'langium';
+import { irteTableSize } from './symbol-tables.js';
 import { isMachine, isScenario, type Machine, type UpdateEvent, type VectorRef } from '../generated/ast.js';
 
 const STORE_NAMES: Record<string, string> = { msix: 'MSI-X table', ims: 'IMS store', msi: 'MSI capability' };
@@ -38,8 +39,11 @@ function friendlyMessage(info: ReferenceInfo): string | undefined {
         case 'EnableEvent.device':
         case 'DisableEvent.device': return `There is no device '${text}' in machine ${machineName(info)}.`;
         case 'UpdateEvent.irte': {
+            // Every index inside the table resolves (an undeclared one to the IOMMU): only one past it is left.
             const iommu = (container as UpdateEvent).iommu?.ref;
-            return iommu ? `${iommu.name} has no IRTE ${text}.` : undefined;
+            if (!iommu) return undefined;
+            const entries = irteTableSize(iommu);
+            return `${iommu.name} has no IRTE ${text}: its table holds ${entries} entries (0 to ${entries - 1}).`;
         }
         case 'VectorRef.entry': {
             const ref = container as VectorRef;

@@ -8,11 +8,12 @@
  *   machine), then `0` among the entries of that device's MSI-X table (`msi` → the MSI capability for
  *   every vector below its vector count; `ims` → the IMS slots). On pseries an MSI-X entry that the file
  *   does not list but firmware programmed (below the `irq base` count) resolves to the allocation.
- * - `update dmar0.irte 5`: `dmar0` among the scenario machine's IOMMUs, `5` among its IRTEs.
+ * - `update dmar0.irte 5`: `dmar0` among the scenario machine's IOMMUs, `5` among its IRTEs, or, for an
+ *   index inside the table that the file does not declare, the IOMMU itself (the entry reads as zeros).
  * - `scenario … on q35`: machines of the same file first, then machines exported by other documents.
  */
 import {
-    AstUtils, EMPTY_SCOPE, MapScope, stream,
+    AstUtils, EMPTY_SCOPE, EMPTY_STREAM, MapScope, stream,
     type AstNode, type AstNodeDescription, type AstNodeDescriptionProvider,
     type IndexManager, type LangiumCoreServices, type ReferenceInfo, type Scope, type ScopeProvider, type Stream,
 } from 'langium';
@@ -20,7 +21,7 @@ import {
     isIrqFile, isMachine, isScenario, isUpdateEvent, isVectorRef, Machine,
     type IrqFile, type Scenario, type VectorRef, type UpdateEvent,
 } from '../generated/ast.js';
-import { entriesByIndex, fileMachines, irtesByIndex, machineSymbols, msiVectors, msixTargets } from './symbol-tables.js';
+import { entriesByIndex, fileMachines, irtesByIndex, irteTableSize, machineSymbols, msiVectors, msixTargets } from './symbol-tables.js';
 
 /** A scope over a ready-made name → node map; descriptions are created only for the names looked up. */
 export class NodeMapScope implements Scope {
@@ -42,6 +43,27 @@ export class NodeMapScope implements Scope {
 
     getAllElements(): Stream<AstNodeDescription> {
         return stream(this.nodes).map(([name, node]) => this.describe(node, name)).concat(this.outer.getAllElements());
+    }
+}
+
+/**
+ * Decimal index names below `entries`, each resolving to the description `describe` gives it; lists nothing
+ * (completion offers the declared IRTEs, not 65,536 numbers).
+ */
+class IndexInTableScope implements Scope {
+    constructor(private readonly entries: number, private readonly describe: (name: string) => AstNodeDescription) { }
+
+    getElement(name: string): AstNodeDescription | undefined {
+        return /^[0-9]+$/.test(name) && Number(name) < this.entries ? this.describe(name) : undefined;
+    }
+
+    getElements(name: string): Stream<AstNodeDescription> {
+        const d = this.getElement(name);
+        return d ? stream([d]) : EMPTY_STREAM;
+    }
+
+    getAllElements(): Stream<AstNodeDescription> {
+        return EMPTY_STREAM;
     }
 }
 
@@ -119,7 +141,12 @@ export class IrqScopeProvider implements ScopeProvider {
             return machine ? this.scopeOf(machineSymbols(machine).iommus) : EMPTY_SCOPE;
         }
         const iommu = event.iommu?.ref;
-        return iommu ? this.scopeOf(irtesByIndex(iommu)) : EMPTY_SCOPE;
+        if (!iommu) return EMPTY_SCOPE;
+        // A declared `irte N`, or any other index inside the table: the IOMMU stands for the entry the file
+        // does not declare (IrteTarget in the grammar); an index past the table does not resolve.
+        const entries = irteTableSize(iommu);
+        const undeclared = new IndexInTableScope(entries, (name) => this.describe(iommu, name));
+        return new NodeMapScope(irtesByIndex(iommu), (node, name) => this.describe(node, name), undeclared);
     }
 
     protected machineScope(scenario: Scenario): Scope {

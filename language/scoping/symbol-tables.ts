@@ -13,6 +13,8 @@
 import type { AstNode } from 'langium';
 import type { Bus, Device, Iommu, IrqAllocation, IrqFile, Irte, Machine, MessageEntry, Msi, Phb, Bridge } from '../generated/ast.js';
 import { isBus, isIommu, isPhb } from '../generated/ast.js';
+import { irtaSizeRule } from '../engine-api.js';
+import { DEFAULT_IRT_SIZE } from '../lowering/lower-machine.js';
 
 export interface MachineSymbols {
     iommus: Map<string, Iommu>;
@@ -72,6 +74,13 @@ export function entriesByIndex(owner: { entries?: MessageEntry[] } & AstNode): M
 
 export function irtesByIndex(iommu: Iommu): Map<string, Irte> {
     return indexTable(iommu, () => (iommu.irtes ?? []).map(e => [e.index, e] as const)) as Map<string, Irte>;
+}
+
+/** Entries of an IOMMU's interrupt remapping table as the file sizes it (the engine's IRTA.S rule). */
+export function irteTableSize(iommu: Iommu): number {
+    const sized = irtaSizeRule(iommu.tableSize ?? BigInt(DEFAULT_IRT_SIZE));
+    const s = 's' in sized ? sized.s : (irtaSizeRule(BigInt(DEFAULT_IRT_SIZE)) as { s: number }).s;
+    return 2 ** (s + 1);
 }
 
 /** Larger than any MSI-X table (2048 entries): bounds what a typo in `count` can allocate. */

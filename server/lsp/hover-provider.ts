@@ -26,10 +26,10 @@ import type { Hover, HoverParams } from 'vscode-languageserver';
 import {
     decodeBdf, decodeIrte, decodeMsiAddress, decodeMsiData, decodePhbWindowAddress, describeGsi, describeIommu, describePhb,
     describeVectorState, firmwareMessage, hex, hexGrouped, irteValue128, msixLayout, msixPbaBytes, sourceName, summarizeDevice,
-    summarizeOutcome, vfioPageSize, type DecodeContext, type RouteTrace, type SourceRef, type ValueDecode,
+    summarizeOutcome, unwrittenIrteText, vfioPageSize, type DecodeContext, type RouteTrace, type SourceRef, type ValueDecode,
 } from '../../language/engine/index.js';
 import { parseBdf, type IrqServices, type MachineAnalysis } from '../../language/index.js';
-import type * as Ast from '../../language/generated/ast.js';
+import * as Ast from '../../language/generated/ast.js';
 import { FIELD_WIDTHS } from '../../language/values/field-widths.js';
 import { bitLength } from '../../language/values/number-literal.js';
 import {
@@ -92,7 +92,13 @@ export class IrqHoverProvider extends AstNodeHoverProvider {
             case 'irte': return this.irteHover(target.irte);
             case 'irte-ref': {
                 const irte = target.event.irte?.ref;
-                return irte ? this.irteHover(irte) : undefined;
+                if (irte && Ast.isIrte(irte)) return this.irteHover(irte);
+                // An index the file does not declare resolves to the IOMMU: say what the entry holds.
+                const analysis = irte && Ast.isIommu(irte) ? analysisOf(this.irq, irte) : undefined;
+                const iommu = analysis && iommuOf(analysis, irte as Ast.Iommu);
+                const index = target.event.irte?.$refText;
+                if (!iommu || iommu.kind !== 'vtd' || !index || !/^[0-9]+$/.test(index)) return undefined;
+                return `**VT-d IRTE ${index}** of ${iommu.name}: not declared in the file; ${unwrittenIrteText(iommu, Number(index))} until this update writes it.`;
             }
             case 'bdf': return this.bdfHover(target.holder, target.cst.text);
             case 'source': return this.sourceHover(target.node);

@@ -123,6 +123,32 @@ describe('linking', async () => {
         ]);
     });
 
+    test('update IOMMU.irte N: an index the file does not declare resolves to the IOMMU inside the table, and fails past it', async () => {
+        const text = [
+            'machine m {',
+            '  cpus 0..1',
+            '  iommu d vtd { table size 16 irte 0 { vector 0x41 dest 1 } }',
+            '  bus b behind d { device x 00:01.0 { msix table 1 { entry 0 address 0xfee0_00f0 data 0 } } }',
+            '}',
+            'scenario s on m {',
+            '  update d.irte 7 present vector 0x42 dest 1 sid 00:01.0 and invalidate',
+            '  update d.irte 16 dest 1',
+            '  fire x.msix[0]',
+            '}',
+            '',
+        ].join('\n');
+        const r = await load(text);
+        const [s7, s16] = r.document.parseResult.value.scenarios[0].events as Ast.UpdateEvent[];
+        const d = r.document.parseResult.value.machines[0].members.find(x => x.$type === 'Iommu');
+        assert.equal(s7.irte.ref, d);
+        assert.equal(s16.irte.ref, undefined);
+        assert.deepEqual(diags(r.diagnostics).filter(x => x.code === 'linking-error').map(x => `${x.range} ${x.message}`), [
+            `${rangeOfPart(text, 'd.irte 16', '16')} d has no IRTE 16: its table holds 16 entries (0 to 15).`,
+        ]);
+        // The scenario programs IRTE 7 (handle 7: address 0xfee0_00f0) before the fire: no fault is reported.
+        assert.deepEqual(diags(r.diagnostics).filter(x => x.code === 'scenario-fault'), []);
+    });
+
     test('an MSI vector beyond the vector count and a missing capability do not resolve', async () => {
         const text = 'machine m { bus b { device d 00:01.0 { msi vectors 2 address 0xfee0_0000 data 0x30 } } kvm { irqfd d.msi[2] gsi 1 irqfd d.msix[0] gsi 2 } }';
         const bad = await load(text);

@@ -15,7 +15,7 @@ import { EmptyFileSystem, type LangiumDocument } from 'langium';
 import { parseHelper } from 'langium/test';
 import type { CodeAction, TextEdit } from 'vscode-languageserver';
 import { createIrqLspServices } from '../../server/irq-lsp-module.js';
-import { REPO_ROOT } from './helpers.js';
+import { applyEdits, REPO_ROOT } from './helpers.js';
 
 const { shared, Irq } = createIrqLspServices({ ...EmptyFileSystem });
 void shared.workspace.ConfigurationProvider.initialized({});
@@ -25,15 +25,7 @@ const load = (text: string): Promise<LangiumDocument> => parse(text, { validatio
 const EXAMPLES = readdirSync(join(REPO_ROOT, 'examples')).filter(f => f.endsWith('.irq')).sort();
 const STEP = 41;
 
-/** The text after `edits` (non-overlapping), applied last to first. */
-function apply(doc: LangiumDocument, edits: TextEdit[]): string {
-    const td = doc.textDocument;
-    let out = td.getText();
-    for (const e of [...edits].sort((a, b) => td.offsetAt(b.range.start) - td.offsetAt(a.range.start))) {
-        out = out.slice(0, td.offsetAt(e.range.start)) + e.newText + out.slice(td.offsetAt(e.range.end));
-    }
-    return out;
-}
+const apply = (doc: LangiumDocument, edits: TextEdit[]) => applyEdits(doc.textDocument.getText(), edits);
 
 const squeeze = (s: string) => s.replace(/\s+/g, '');
 

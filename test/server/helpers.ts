@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { Position, Range } from 'vscode-languageserver-types';
+import type { Position, Range, TextEdit } from 'vscode-languageserver-types';
 
 /** out-server/test/server/x.test.js → the repository root, three levels up. */
 export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -66,4 +66,16 @@ export function endOfCode(text: string, needle: string, occurrence = 0): Positio
     const comment = line.indexOf('//');
     const code = (comment >= 0 ? line.slice(0, comment) : line).trimEnd();
     return positionAt(text, lineStart + code.length);
+}
+
+/** `text` after `edits` (non-overlapping, as LSP requires), applied from the last to the first. */
+export function applyEdits(text: string, edits: readonly TextEdit[]): string {
+    const starts = [0];
+    for (let i = 0; i < text.length; i++) if (text[i] === '\n') starts.push(i + 1);
+    const offset = (p: Position) => starts[p.line] + p.character;
+    let out = text;
+    for (const e of [...edits].sort((a, b) => offset(b.range.start) - offset(a.range.start))) {
+        out = out.slice(0, offset(e.range.start)) + e.newText + out.slice(offset(e.range.end));
+    }
+    return out;
 }

@@ -13,26 +13,14 @@ import { pathToFileURL } from 'node:url';
 import {
     CodeActionRequest, CompletionRequest, DocumentFormattingRequest, SemanticTokensRequest, WorkspaceSymbolRequest,
     type CodeAction, type CompletionItem, type CompletionList, type Diagnostic, type InitializeResult, type SymbolInformation,
-    type TextEdit, type WorkspaceSymbol,
+    type WorkspaceSymbol,
 } from 'vscode-languageserver-protocol/node.js';
-import { pos, REPO_ROOT } from './helpers.js';
+import { applyEdits as apply, pos, REPO_ROOT } from './helpers.js';
 import { LspTestClient } from './lsp-client.js';
 
 const SERVER_BUNDLE = join(REPO_ROOT, 'out', 'server.cjs');
 const example = (name: string) => ({ uri: pathToFileURL(join(REPO_ROOT, 'examples', name)).href, text: readFileSync(join(REPO_ROOT, 'examples', name), 'utf8') });
 const at1 = (d: Diagnostic) => `${d.range.start.line + 1}:${d.range.start.character + 1}`;
-
-/** The text after `edits` (non-overlapping, as LSP requires), applied from the last to the first. */
-function apply(text: string, edits: TextEdit[]): string {
-    const starts = [0];
-    for (let i = 0; i < text.length; i++) if (text[i] === '\n') starts.push(i + 1);
-    const offset = (p: { line: number; character: number }) => starts[p.line] + p.character;
-    let out = text;
-    for (const e of [...edits].sort((a, b) => offset(b.range.start) - offset(a.range.start))) {
-        out = out.slice(0, offset(e.range.start)) + e.newText + out.slice(offset(e.range.end));
-    }
-    return out;
-}
 
 describe('editing features over stdio (out/server.cjs)', () => {
     let client: LspTestClient;
